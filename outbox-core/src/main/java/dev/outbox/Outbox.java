@@ -1,0 +1,387 @@
+package dev.outbox;
+
+import dev.outbox.internal.MessageStore;
+import dev.outbox.internal.MessageValidator;
+import dev.outbox.internal.Partitions;
+import dev.outbox.internal.TracePropagators;
+import dev.outbox.internal.UuidV7;
+import dev.outbox.jdbc.Dialects;
+import dev.outbox.spi.Dialect;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.PayloadCodec;
+import dev.outbox.spi.TraceContext;
+import dev.outbox.spi.TraceContextPropagator;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The outbox writer: stores messages in the caller's transaction, so that a message exists if and only if that
+ * transaction commits.
+ *
+ * <pre>{@code
+ * Outbox outbox = Outbox.builder().dataSource(dataSource).build();
+ * connection.setAutoCommit(false);
+ * insertOrder(connection, order);
+ * outbox.write(connection, OutboxMessage.builder().destination("orders").key(order.id())
+ *         .type("OrderPlaced").payload(order).build());
+ * connection.commit();
+ * }</pre>
+ *
+ * <p>The writer joins the transaction it is given and never commits, rolls back or closes it. A connection in
+ * auto-commit mode is rejected (the message would commit apart from the business change) unless
+ * {@link Builder#allowAutoCommit(boolean)} says otherwise. Messages are validated before any SQL runs; a batch
+ * is written whole or not at all. Each message gets a time-ordered UUIDv7 id, returned by {@code write}.
+ *
+ * <p>Thread-safe; build one per database and share it.
+ */
+public final class Outbox {
+    /** Default payload limit: Kafka's default maximum record size, and far above typical events. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+    /** Default limit of delayed delivery: a year out is almost always a unit mistake (ms vs s). */
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(365);
+    /** Default partition count: lets up to 32 ordered relay instances share the work; change only when drained. */
+    public static final int DEFAULT_PARTITIONS = 32;
+
+    private final Jdbi jdbi;
+    private final Dialect configuredDialect;
+    private final TableNames tables;
+    private final PayloadCodec codec;
+    private final TraceContextPropagator tracePropagator;
+    private final ConnectionSupplier connectionSupplier;
+    private final boolean allowAutoCommit;
+    private final boolean notifyRelays;
+    private final int partitions;
+    private final Clock clock;
+    private final MessageValidator validator;
+    private final UuidV7 ids;
+    private volatile MessageStore store;
+
+    private Outbox(Builder b) {
+        jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
+        configuredDialect = b.dialect;
+        tables = b.tables;
+        codec = b.codec != null ? b.codec : JsonCodec.create();
+        tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
+        connectionSupplier = b.connectionSupplier;
+        allowAutoCommit = b.allowAutoCommit;
+        notifyRelays = b.notifyRelays;
+        partitions = b.partitions;
+        clock = b.clock;
+        validator = new MessageValidator(b.maxPayloadBytes, b.maxDelay, tables);
+        ids = new UuidV7(clock);
+        store = configuredDialect == null ? null : new MessageStore(configuredDialect, tables);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Stores one message in the transaction of {@code connection}.
+     *
+     * @return the message id
+     * @throws IllegalArgumentException when the message breaks a limit; nothing was written
+     * @throws OutboxConfigurationException when the connection is in auto-commit mode (and that is not allowed)
+     * @throws OutboxStoreException when the database rejects the insert; roll the transaction back
+     */
+    public UUID write(Connection connection, OutboxMessage message) {
+        return writeAll(connection, List.of(message)).get(0);
+    }
+
+    /** Stores the messages in the transaction of {@code connection} as one JDBC batch: all or none are valid. */
+    public List<UUID> writeAll(Connection connection, List<OutboxMessage> messages) {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(messages, "messages");
+        List<OutboundMessage> rows = prepare(messages);
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        try {
+            requireTransaction(connection);
+            MessageStore target = store(connection);
+            target.insert(connection, rows);
+            if (notifyRelays) {
+                target.notifyRelays(connection);
+            }
+        } catch (SQLException e) {
+            throw new OutboxStoreException("Could not write " + rows.size() + " outbox message(s) "
+                    + ids(rows) + " to " + tables.message() + ": " + e.getMessage()
+                    + (isMissingTable(e) ? ". Does the schema exist? outbox.schema().verify() says what is missing" : "")
+                    + ". The library did not end the transaction: roll it back", e);
+        }
+        return rows.stream().map(OutboundMessage::id).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** Stores one message in the transaction of a Jdbi handle (e.g. inside {@code jdbi.useTransaction}). */
+    public UUID write(Handle handle, OutboxMessage message) {
+        return write(handle.getConnection(), message);
+    }
+
+    /** Stores the messages in the transaction of a Jdbi handle as one JDBC batch. */
+    public List<UUID> writeAll(Handle handle, List<OutboxMessage> messages) {
+        return writeAll(handle.getConnection(), messages);
+    }
+
+    /**
+     * Stores one message in the current transaction, as given by the configured {@link ConnectionSupplier}.
+     *
+     * @throws IllegalStateException when no connection supplier was configured
+     */
+    public UUID write(OutboxMessage message) {
+        return writeAll(List.of(message)).get(0);
+    }
+
+    /** Stores the messages in the current transaction, as given by the configured {@link ConnectionSupplier}. */
+    public List<UUID> writeAll(List<OutboxMessage> messages) {
+        if (connectionSupplier == null) {
+            throw new IllegalStateException("Outbox.write(message) needs the current transaction's connection: "
+                    + "configure Outbox.builder().connectionSupplier(...), or call write(connection, message)");
+        }
+        Connection connection;
+        try {
+            connection = connectionSupplier.get();
+        } catch (SQLException e) {
+            throw new OutboxStoreException("The connection supplier failed: " + e.getMessage(), e);
+        }
+        try {
+            return writeAll(connection, messages);
+        } finally {
+            try {
+                connectionSupplier.release(connection);
+            } catch (SQLException e) {
+                throw new OutboxStoreException("The connection supplier failed to release: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Creates, checks and prints the outbox tables. */
+    public OutboxSchema schema() {
+        return new OutboxSchema(this);
+    }
+
+    /** The configured table names. */
+    public TableNames tables() {
+        return tables;
+    }
+
+    Jdbi jdbi() {
+        return jdbi;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** The dialect, detected from {@code connection} on first use unless configured. */
+    Dialect dialect(Connection connection) throws SQLException {
+        return store(connection).dialect();
+    }
+
+    MessageStore store(Connection connection) throws SQLException {
+        MessageStore current = store;
+        if (current == null) {
+            current = new MessageStore(Dialects.detect(connection), tables);
+            store = current;
+        }
+        return current;
+    }
+
+    private List<OutboundMessage> prepare(List<OutboxMessage> messages) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        List<OutboundMessage> rows = new ArrayList<>(messages.size());
+        for (OutboxMessage message : messages) {
+            rows.add(prepare(Objects.requireNonNull(message, "message"), now));
+        }
+        return rows;
+    }
+
+    private OutboundMessage prepare(OutboxMessage m, Instant now) {
+        validator.validateFields(m);
+        byte[] raw = m.rawPayloadBytes();
+        byte[] payload = raw != null ? raw : codec.encode(m.payload());
+        validator.validatePayload(payload);
+        String traceparent = m.traceparent();
+        String tracestate = m.tracestate();
+        if (traceparent == null && tracestate == null) {
+            TraceContext current = tracePropagator.current().orElse(null);
+            if (current != null) {
+                traceparent = current.traceparent();
+                tracestate = current.tracestate();
+            }
+        }
+        validator.validateTrace(traceparent, tracestate);
+        Instant availableAt = m.availableAt() != null ? m.availableAt().truncatedTo(ChronoUnit.MICROS)
+                : m.delay() != null ? now.plus(m.delay()).truncatedTo(ChronoUnit.MICROS) : now;
+        validator.validateAvailableAt(availableAt, now);
+        UUID id = ids.next();
+        return new OutboundMessage(id, m.destination(), m.routingKey(), m.key(),
+                Partitions.of(m.key(), id, partitions), m.type(),
+                raw != null ? m.contentType() : codec.contentType(), payload, m.headers(), m.correlationId(),
+                m.causationId(), traceparent, tracestate, now, availableAt, 0);
+    }
+
+    private void requireTransaction(Connection connection) throws SQLException {
+        if (!allowAutoCommit && connection.getAutoCommit()) {
+            throw new OutboxConfigurationException("Outbox.write was given a connection in auto-commit mode: the "
+                    + "message would commit on its own, apart from your business change, and either could be lost. "
+                    + "Write inside your transaction (connection.setAutoCommit(false), jdbi.useTransaction, Spring "
+                    + "@Transactional), or opt out of this check with Outbox.builder().allowAutoCommit(true)");
+        }
+    }
+
+    private static String ids(List<OutboundMessage> rows) {
+        return rows.size() <= 3
+                ? rows.stream().map(r -> r.id().toString()).collect(Collectors.joining(", ", "[", "]"))
+                : "[" + rows.get(0).id() + ", … " + (rows.size() - 1) + " more]";
+    }
+
+    /** SQLState class 42 covers undefined table/column on PostgreSQL, MySQL/MariaDB and H2. */
+    private static boolean isMissingTable(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("42");
+    }
+
+    /**
+     * Configures an {@link Outbox}. {@link #build()} validates the settings, and runs no SQL: the dialect is
+     * detected on first use, the schema is created only by {@link OutboxSchema#create()}.
+     */
+    public static final class Builder {
+        private DataSource dataSource;
+        private Jdbi jdbi;
+        private Dialect dialect;
+        private TableNames tables = TableNames.defaults();
+        private PayloadCodec codec;
+        private TraceContextPropagator tracePropagator;
+        private ConnectionSupplier connectionSupplier;
+        private boolean allowAutoCommit;
+        private boolean notifyRelays = true;
+        private int partitions = DEFAULT_PARTITIONS;
+        private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+        private Duration maxDelay = DEFAULT_MAX_DELAY;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** The database of the outbox; relays and schema operations take connections from it. */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = dataSource;
+            return this;
+        }
+
+        /** The database of the outbox, as a Jdbi instance (alternative to {@link #dataSource}). */
+        public Builder jdbi(Jdbi jdbi) {
+            this.jdbi = jdbi;
+            return this;
+        }
+
+        /** The SQL dialect; detected from the database when not set. */
+        public Builder dialect(Dialect dialect) {
+            this.dialect = dialect;
+            return this;
+        }
+
+        public Builder tables(TableNames tables) {
+            this.tables = tables;
+            return this;
+        }
+
+        /** Encodes {@link OutboxMessage.Builder#payload(Object)} values; default {@link JsonCodec#create()}. */
+        public Builder codec(PayloadCodec codec) {
+            this.codec = codec;
+            return this;
+        }
+
+        /** Captures the caller's trace context; default: OpenTelemetry when on the classpath, else none. */
+        public Builder tracePropagator(TraceContextPropagator tracePropagator) {
+            this.tracePropagator = tracePropagator;
+            return this;
+        }
+
+        /** Supplies the current transaction's connection for {@link Outbox#write(OutboxMessage)}. */
+        public Builder connectionSupplier(ConnectionSupplier connectionSupplier) {
+            this.connectionSupplier = connectionSupplier;
+            return this;
+        }
+
+        /**
+         * Accepts connections in auto-commit mode (default false). Only for callers who write the outbox as the
+         * sole change of their unit of work: otherwise the business change and the message commit separately.
+         */
+        public Builder allowAutoCommit(boolean allowAutoCommit) {
+            this.allowAutoCommit = allowAutoCommit;
+            return this;
+        }
+
+        /**
+         * Whether writes notify listening relays at commit (PostgreSQL {@code pg_notify}; default true). Turn off
+         * when relays poll anyway and the notification's commit-time lock shows up under heavy write load.
+         */
+        public Builder notifyRelays(boolean notifyRelays) {
+            this.notifyRelays = notifyRelays;
+            return this;
+        }
+
+        /** Number of outbox partitions keys are hashed into (default {@value Outbox#DEFAULT_PARTITIONS}). */
+        public Builder partitions(int partitions) {
+            this.partitions = partitions;
+            return this;
+        }
+
+        /** Largest encoded payload accepted, in bytes (default 1 MiB). */
+        public Builder maxPayloadBytes(int maxPayloadBytes) {
+            this.maxPayloadBytes = maxPayloadBytes;
+            return this;
+        }
+
+        /** Furthest delayed delivery accepted (default 365 days). */
+        public Builder maxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Builds the writer.
+         *
+         * @throws IllegalStateException when neither or both of dataSource and jdbi are set
+         * @throws IllegalArgumentException naming the setting when a value is out of range
+         */
+        public Outbox build() {
+            if ((dataSource == null) == (jdbi == null)) {
+                throw new IllegalStateException("Outbox.builder() needs exactly one of dataSource(...) or jdbi(...): "
+                        + (dataSource == null ? "neither was set" : "both were set"));
+            }
+            Objects.requireNonNull(tables, "tables");
+            Objects.requireNonNull(clock, "clock");
+            if (partitions < 1 || partitions > 4096) {
+                throw new IllegalArgumentException("Outbox.builder().partitions(" + partitions
+                        + ") must be between 1 and 4096");
+            }
+            if (maxPayloadBytes < 1) {
+                throw new IllegalArgumentException("Outbox.builder().maxPayloadBytes(" + maxPayloadBytes
+                        + ") must be positive");
+            }
+            if (maxDelay == null || maxDelay.isNegative()) {
+                throw new IllegalArgumentException("Outbox.builder().maxDelay(" + maxDelay
+                        + ") must be zero or positive");
+            }
+            return new Outbox(this);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.outbox;
+
+/**
+ * The library cannot work as configured: a missing table, an unsupported database, a connection that is not in a
+ * transaction. The message says what to change.
+ */
+public class OutboxConfigurationException extends OutboxException {
+    private static final long serialVersionUID = 1L;
+
+    public OutboxConfigurationException(String message) {
+        super(message);
+    }
+
+    public OutboxConfigurationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.outbox;
+
+/**
+ * Root of every exception the library throws on purpose. Unchecked: callers decide where to handle it.
+ *
+ * <p>Subclasses say which side is at fault: {@link OutboxConfigurationException} (setup or schema),
+ * {@link OutboxStoreException} (the database refused or failed a statement).
+ */
+public class OutboxException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public OutboxException(String message) {
+        super(message);
+    }
+
+    public OutboxException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.outbox.jdbc;
+
+import dev.outbox.spi.Dialect;
+import java.nio.ByteBuffer;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/**
+ * MySQL 8.0+ and MariaDB 10.6+ (InnoDB): ids as {@code BINARY(16)} (big-endian, so time-ordered UUIDv7 ids append
+ * to the index), times as {@code DATETIME(6)} holding UTC, which has no 2038 limit and ignores the session zone.
+ */
+public final class MySqlDialect implements Dialect {
+    /** Oldest supported MySQL major version (SKIP LOCKED). */
+    public static final int MIN_MYSQL_MAJOR_VERSION = 8;
+    /** Oldest supported MariaDB version, as major * 100 + minor (SKIP LOCKED). */
+    public static final int MIN_MARIADB_VERSION = 1006;
+
+    @Override
+    public String name() {
+        return "mysql";
+    }
+
+    @Override
+    public String schemaResource() {
+        return "dev/outbox/jdbc/mysql/V1__outbox.sql";
+    }
+
+    @Override
+    public void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
+        statement.setBytes(index, ByteBuffer.allocate(16)
+                .putLong(value.getMostSignificantBits())
+                .putLong(value.getLeastSignificantBits())
+                .array());
+    }
+
+    @Override
+    public UUID getUuid(ResultSet row, String column) throws SQLException {
+        byte[] bytes = row.getBytes(column);
+        if (bytes == null) {
+            return null;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        return new UUID(buffer.getLong(), buffer.getLong());
+    }
+
+    @Override
+    public void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
+        statement.setObject(index, LocalDateTime.ofInstant(value, ZoneOffset.UTC));
+    }
+
+    @Override
+    public Instant getInstant(ResultSet row, String column) throws SQLException {
+        LocalDateTime value = row.getObject(column, LocalDateTime.class);
+        return value == null ? null : value.toInstant(ZoneOffset.UTC);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

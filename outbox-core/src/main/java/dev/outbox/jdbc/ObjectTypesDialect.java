@@ -1,0 +1,40 @@
+package dev.outbox.jdbc;
+
+import dev.outbox.spi.Dialect;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/** Databases whose drivers bind {@link UUID} and {@link OffsetDateTime} natively (uuid, timestamp with time zone). */
+abstract class ObjectTypesDialect implements Dialect {
+
+    @Override
+    public void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
+        statement.setObject(index, value);
+    }
+
+    @Override
+    public UUID getUuid(ResultSet row, String column) throws SQLException {
+        return row.getObject(column, UUID.class);
+    }
+
+    @Override
+    public void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException {
+        statement.setObject(index, OffsetDateTime.ofInstant(value, ZoneOffset.UTC));
+    }
+
+    @Override
+    public Instant getInstant(ResultSet row, String column) throws SQLException {
+        OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

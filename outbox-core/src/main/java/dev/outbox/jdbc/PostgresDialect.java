@@ -1,0 +1,27 @@
+package dev.outbox.jdbc;
+
+import java.util.Optional;
+
+/**
+ * PostgreSQL 12 and newer: {@code uuid} ids, {@code timestamptz} times, {@code FOR UPDATE SKIP LOCKED} claims, and
+ * {@code pg_notify} in the writer's transaction so that listening relays wake up at commit.
+ */
+public final class PostgresDialect extends ObjectTypesDialect {
+    /** Oldest supported major version (SKIP LOCKED, identity columns, EXECUTE FUNCTION). */
+    public static final int MIN_MAJOR_VERSION = 12;
+
+    @Override
+    public String name() {
+        return "postgresql";
+    }
+
+    @Override
+    public String schemaResource() {
+        return "dev/outbox/jdbc/postgresql/V1__outbox.sql";
+    }
+
+    @Override
+    public Optional<String> wakeUpStatement() {
+        return Optional.of("SELECT pg_notify(?, NULL)");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.outbox.spi;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What differs between databases: column types for ids and timestamps, the schema script, and the optional
+ * wake-up statement. The SQL the library issues is otherwise the same everywhere.
+ *
+ * <p>The shipped dialects are in {@code dev.outbox.jdbc} (PostgreSQL, MySQL/MariaDB, H2). A new dialect is
+ * proved by extending {@code DialectContract} from the core test-jar against the real database.
+ */
+public interface Dialect {
+
+    /** A short lower-case name, e.g. {@code postgresql}; used in messages and resource paths. */
+    String name();
+
+    /**
+     * Classpath location of the versioned schema script written for the default table names, e.g.
+     * {@code dev/outbox/jdbc/postgresql/V1__outbox.sql}. Statements end with {@code ;} at the end of a line.
+     */
+    String schemaResource();
+
+    void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException;
+
+    UUID getUuid(ResultSet row, String column) throws SQLException;
+
+    /** Binds an instant; the dialect chooses the type that keeps microsecond precision in UTC. */
+    void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
+
+    Instant getInstant(ResultSet row, String column) throws SQLException;
+
+    /**
+     * A statement with one parameter, the channel name, that the writer runs in the caller's transaction so that
+     * listening relays wake up when it commits; empty where the database has no such notification.
+     */
+    default Optional<String> wakeUpStatement() {
+        return Optional.empty();
+    }
+}
