@@ -1,0 +1,97 @@
+package dev.outbox.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A single-node Apache Kafka broker in KRaft mode (broker and controller in one process), run from the
+ * {@code org.apache.kafka:kafka_2.13} artifacts on the test classpath in a child JVM: no Docker needed.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    static final String MAIN = "kafka.Kafka";
+    private static final String FORMAT = "kafka.tools.StorageTool";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ChildJvm broker;
+    private final int port;
+
+    private EmbeddedKafka(ChildJvm broker, int port) {
+        this.broker = broker;
+        this.port = port;
+    }
+
+    /** True when the broker classes are on the classpath. */
+    static boolean available() {
+        try {
+            Class.forName(MAIN, false, EmbeddedKafka.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** Formats a fresh log directory and starts the broker; returns once it accepts connections. */
+    public static EmbeddedKafka start() {
+        int port = ChildJvm.freePort();
+        int controllerPort = ChildJvm.freePort();
+        Path data = ChildJvm.dataDirectory("kafka");
+        Path config = data.resolve("server.properties");
+        String properties = String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + data.resolve("logs"),
+                "num.partitions=1",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=4",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=true",
+                "");
+        try {
+            Files.writeString(config, properties);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + config, e);
+        }
+        ChildJvm.run("kafka-format-" + port, FORMAT,
+                List.of("format", "-t", clusterId(), "-c", config.toString()), START_TIMEOUT);
+        ChildJvm broker = ChildJvm.start("kafka-" + port, MAIN,
+                List.of("-Xmx512m", "-XX:+UseSerialGC", "-Dlog4j2.level=warn"), List.of(config.toString()));
+        broker.awaitPort(port, START_TIMEOUT);
+        return new EmbeddedKafka(broker, port);
+    }
+
+    /** A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding. */
+    private static String clusterId() {
+        UUID uuid = UUID.randomUUID();
+        byte[] bytes = ByteBuffer.allocate(16)
+                .putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits())
+                .array();
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}
