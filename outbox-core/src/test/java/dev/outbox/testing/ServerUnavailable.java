@@ -15,9 +15,13 @@ final class ServerUnavailable {
     }
 
     static RuntimeException report(String server, String variable, String example, String tried) {
+        return report(server, variable, example, tried, underCi());
+    }
+
+    static RuntimeException report(String server, String variable, String example, String tried, boolean ci) {
         String reason = "No " + server + " server for the tests: set " + variable + " (e.g. " + example
                 + "). Tried: " + tried;
-        if (underCi()) {
+        if (ci) {
             System.err.println("[outbox-test] FAILED (CI=true): " + reason);
             throw new AssertionError(reason + ". Under CI=true a missing server fails the run.");
         }
