@@ -28,4 +28,13 @@ public interface ConnectionSupplier {
     /** Gives the connection back after a write; the default does nothing (the transaction owns it). */
     default void release(Connection connection) throws SQLException {
     }
+
+    /**
+     * Runs {@code action} after the current transaction commits, if the framework can tell; the default cannot
+     * and does nothing. The outbox uses it to wake its relays at once. With Spring:
+     * {@code TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+     * public void afterCommit() { action.run(); } })}.
+     */
+    default void afterCommit(Runnable action) {
+    }
 }

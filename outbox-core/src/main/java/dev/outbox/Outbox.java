@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
@@ -67,6 +68,8 @@ public final class Outbox {
     private final MessageValidator validator;
     private final UuidV7 ids;
     private volatile MessageStore store;
+    private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
+    private volatile Instant lastPublishedAt;
 
     private Outbox(Builder b) {
         jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
@@ -124,14 +127,21 @@ public final class Outbox {
         return rows.stream().map(OutboundMessage::id).collect(Collectors.toUnmodifiableList());
     }
 
-    /** Stores one message in the transaction of a Jdbi handle (e.g. inside {@code jdbi.useTransaction}). */
+    /**
+     * Stores one message in the transaction of a Jdbi handle (e.g. inside {@code jdbi.useTransaction}); relays
+     * of this outbox in this JVM are woken when the handle commits.
+     */
     public UUID write(Handle handle, OutboxMessage message) {
-        return write(handle.getConnection(), message);
+        return writeAll(handle, List.of(message)).get(0);
     }
 
-    /** Stores the messages in the transaction of a Jdbi handle as one JDBC batch. */
+    /** Stores the messages in the transaction of a Jdbi handle as one JDBC batch; wakes relays at commit. */
     public List<UUID> writeAll(Handle handle, List<OutboxMessage> messages) {
-        return writeAll(handle.getConnection(), messages);
+        List<UUID> ids = writeAll(handle.getConnection(), messages);
+        if (!ids.isEmpty() && !commitListeners.isEmpty()) {
+            handle.afterCommit(this::committed);
+        }
+        return ids;
     }
 
     /**
@@ -156,7 +166,11 @@ public final class Outbox {
             throw new OutboxStoreException("The connection supplier failed: " + e.getMessage(), e);
         }
         try {
-            return writeAll(connection, messages);
+            List<UUID> ids = writeAll(connection, messages);
+            if (!ids.isEmpty() && !commitListeners.isEmpty()) {
+                connectionSupplier.afterCommit(this::committed);
+            }
+            return ids;
         } finally {
             try {
                 connectionSupplier.release(connection);
@@ -164,6 +178,23 @@ public final class Outbox {
                 throw new OutboxStoreException("The connection supplier failed to release: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Tells the relays of this outbox running in this JVM that a transaction with messages has committed, so they
+     * publish at once instead of at their next poll. Writes through a Jdbi handle or a {@link ConnectionSupplier}
+     * that supports {@link ConnectionSupplier#afterCommit} do this themselves; call it after committing a plain
+     * JDBC transaction when latency matters and the database has no notifications (PostgreSQL has).
+     */
+    public void committed() {
+        for (Runnable listener : commitListeners) {
+            listener.run();
+        }
+    }
+
+    /** Administration: statistics, dead letters, replay and purge. */
+    public OutboxAdmin admin() {
+        return new OutboxAdmin(this);
     }
 
     /** Creates, checks and prints the outbox tables. */
@@ -180,8 +211,76 @@ public final class Outbox {
         return jdbi;
     }
 
+    void addCommitListener(Runnable listener) {
+        commitListeners.add(listener);
+    }
+
+    void removeCommitListener(Runnable listener) {
+        commitListeners.remove(listener);
+    }
+
+    void recordPublished(Instant at) {
+        lastPublishedAt = at;
+    }
+
+    Instant lastPublishedAt() {
+        return lastPublishedAt;
+    }
+
+    /** Runs {@code work} on a connection of the outbox's database, in auto-commit mode unless it changes it. */
+    <T> T withConnection(SqlWork<T> work) throws SQLException {
+        try (Handle handle = jdbi.open()) {
+            Connection connection = handle.getConnection();
+            boolean autoCommit = connection.getAutoCommit();
+            if (!autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            try {
+                return work.apply(connection, store(connection));
+            } finally {
+                if (connection.getAutoCommit() != autoCommit) {
+                    connection.setAutoCommit(autoCommit);
+                }
+            }
+        }
+    }
+
+    /** Runs {@code work} in a READ COMMITTED transaction and commits; rolls back on failure. */
+    <T> T inTransaction(SqlWork<T> work) throws SQLException {
+        return withConnection((connection, messages) -> {
+            int isolation = connection.getTransactionIsolation();
+            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+            connection.setAutoCommit(false);
+            try {
+                T result = work.apply(connection, messages);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+                if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
+                    connection.setTransactionIsolation(isolation);
+                }
+            }
+        });
+    }
+
+    /** Database work with a connection and the outbox's message store. */
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T apply(Connection connection, MessageStore messages) throws SQLException;
+    }
+
     Clock clock() {
         return clock;
+    }
+
+    int partitions() {
+        return partitions;
     }
 
     /** The dialect, detected from {@code connection} on first use unless configured. */

@@ -7,7 +7,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jdbi.v3.core.Handle;
 
 /**
  * The outbox tables: create them for a quick start, check them before work starts, or print the script for your
@@ -74,15 +73,8 @@ public final class OutboxSchema {
     }
 
     private <T> T withConnection(SqlFunction<T> work) {
-        try (Handle handle = outbox.jdbi().open()) {
-            Connection connection = handle.getConnection();
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(true);
-            try {
-                return work.apply(connection);
-            } finally {
-                connection.setAutoCommit(autoCommit);
-            }
+        try {
+            return outbox.withConnection((connection, messages) -> work.apply(connection));
         } catch (SQLException e) {
             throw new OutboxStoreException("Schema operation on " + outbox.tables() + " failed: " + e.getMessage(), e);
         }

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
  * Names of the library's tables: a prefix (default {@code outbox_}) and an optional schema (a MySQL database).
  * Immutable; {@code withPrefix} and {@code inSchema} return copies.
  *
- * <p>The four tables are {@code <prefix>message}, {@code <prefix>dead_letter}, {@code <prefix>inbox} and
- * {@code <prefix>partition_lease}.
+ * <p>The tables are {@code <prefix>message}, {@code <prefix>dead_letter}, {@code <prefix>inbox},
+ * {@code <prefix>partition_lease} and {@code <prefix>relay_instance}.
  */
 public final class TableNames {
     /** The prefix of the shipped SQL scripts. */
@@ -73,6 +73,10 @@ public final class TableNames {
 
     public String partitionLease() {
         return qualified("partition_lease");
+    }
+
+    public String relayInstance() {
+        return qualified("relay_instance");
     }
 
     /** {@code <schema>.<prefix><base>}, or {@code <prefix><base>} without a schema. */

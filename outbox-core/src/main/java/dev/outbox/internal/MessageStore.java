@@ -14,12 +14,13 @@ import java.util.UUID;
 
 /** The SQL for rows of the message table. Dialect-neutral: the dialect binds ids and timestamps. */
 public final class MessageStore {
-    private static final String COLUMNS = "id, destination, routing_key, message_key, partition_no, message_type,"
+    static final String COLUMNS = "id, destination, routing_key, message_key, partition_no, message_type,"
             + " content_type, payload, headers, correlation_id, causation_id, traceparent, tracestate, created_at,"
             + " available_at, attempts";
 
     private final Dialect dialect;
     private final String insert;
+    private final String insertAt;
     private final String selectById;
     private final String wakeUp;
     private final String channel;
@@ -28,6 +29,8 @@ public final class MessageStore {
         this.dialect = dialect;
         this.insert = "INSERT INTO " + tables.message() + " (" + COLUMNS
                 + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertAt = "INSERT INTO " + tables.message() + " (" + COLUMNS
+                + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.selectById = "SELECT " + COLUMNS + " FROM " + tables.message() + " WHERE id = ?";
         this.wakeUp = dialect.wakeUpStatement().orElse(null);
         this.channel = tables.message();
@@ -50,6 +53,19 @@ public final class MessageStore {
                 }
                 ps.executeBatch();
             }
+        }
+    }
+
+    /** Inserts one row at a given write position ({@code seq}), or at the end when {@code seq} is null. */
+    public void insertAt(Connection connection, Long seq, OutboundMessage message) throws SQLException {
+        if (seq == null) {
+            insert(connection, List.of(message));
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(insertAt)) {
+            bind(ps, message);
+            ps.setLong(17, seq);
+            ps.executeUpdate();
         }
     }
 

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * does not accept a schema there).
  */
 public final class SchemaScript {
-    private static final Set<String> TABLES = Set.of("message", "dead_letter", "inbox", "partition_lease");
+    private static final Set<String> TABLES = Set.of("message", "dead_letter", "inbox", "partition_lease", "relay_instance");
     private static final Pattern NAME = Pattern.compile("\\b" + TableNames.DEFAULT_PREFIX + "(\\w+)\\b");
     private static final Pattern CREATE_TABLE = Pattern.compile("CREATE TABLE IF NOT EXISTS (\\S+) \\(");
     private static final Pattern COLUMN = Pattern.compile("^\\s+([a-z_]+)\\s+[A-Z]", Pattern.MULTILINE);

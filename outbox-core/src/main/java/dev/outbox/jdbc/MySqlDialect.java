@@ -60,6 +60,11 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
+    public String deleteLimit(int rows) {
+        return " LIMIT " + rows;
+    }
+
+    @Override
     public String toString() {
         return name();
     }

@@ -1,5 +1,7 @@
 package dev.outbox.jdbc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Optional;
 
 /**
@@ -23,5 +25,10 @@ public final class PostgresDialect extends ObjectTypesDialect {
     @Override
     public Optional<String> wakeUpStatement() {
         return Optional.of("SELECT pg_notify(?, NULL)");
+    }
+
+    @Override
+    public Optional<Notifications> listen(Connection connection, String channel) throws SQLException {
+        return Optional.of(PgNotifications.listen(connection, channel));
     }
 }

@@ -1,8 +1,10 @@
 package dev.outbox.spi;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,6 +35,37 @@ public interface Dialect {
     void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 
     Instant getInstant(ResultSet row, String column) throws SQLException;
+
+    /**
+     * The locking clause appended to the relay's claim query so that competing relays skip each other's rows.
+     * A dialect without {@code SKIP LOCKED} may return {@code " FOR UPDATE"}: still correct, but relays then
+     * claim one after the other.
+     */
+    default String skipLocked() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * A suffix for {@code DELETE ... WHERE seq IN (...)} of {@code rows} rows; MySQL/MariaDB need {@code LIMIT}
+     * to keep such deletes on the primary key instead of a scan that deadlocks between relays.
+     */
+    default String deleteLimit(int rows) {
+        return "";
+    }
+
+    /**
+     * Starts listening for the {@link #wakeUpStatement()} notifications of {@code channel} on a dedicated
+     * connection; empty where the database has no notifications (the relay then polls).
+     */
+    default Optional<Notifications> listen(Connection connection, String channel) throws SQLException {
+        return Optional.empty();
+    }
+
+    /** Notifications received on a dedicated connection. */
+    interface Notifications {
+        /** Waits up to {@code timeout} for a notification; true if one or more arrived. */
+        boolean await(Duration timeout) throws SQLException;
+    }
 
     /**
      * A statement with one parameter, the channel name, that the writer runs in the caller's transaction so that

@@ -5,7 +5,8 @@
 
 -- Messages waiting to be published. seq is the write order (per-key ordering, FIFO); id is the message id.
 -- available_at is both the delayed-delivery time and the relay's claim: a relay that takes a row moves it into
--- the future by its lease timeout, so a row whose relay died becomes available again.
+-- the future by its lease timeout, so a row whose relay died becomes available again. published_at is set only
+-- when the relay keeps published rows for a retention window instead of deleting them.
 CREATE TABLE IF NOT EXISTS outbox_message (
     seq            BIGINT       NOT NULL AUTO_INCREMENT,
     id             BINARY(16)   NOT NULL,
@@ -26,15 +27,18 @@ CREATE TABLE IF NOT EXISTS outbox_message (
     attempts       INT          NOT NULL DEFAULT 0,
     last_error     MEDIUMTEXT,
     lease_owner    VARCHAR(64),
+    published_at   DATETIME(6),
     PRIMARY KEY (seq),
     UNIQUE KEY outbox_message_id_key (id),
     KEY outbox_message_available_idx (available_at),
     KEY outbox_message_partition_idx (partition_no, seq)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
--- Messages the relay or a consumer gave up on, with the last error; replay moves them back with their id.
+-- Messages the relay or a consumer gave up on, with the last error; replay moves them back with their id and
+-- write position (seq). blocks_key: the dead-letter policy was BLOCK, so later messages of the key wait for replay.
 CREATE TABLE IF NOT EXISTS outbox_dead_letter (
-    seq            BIGINT       NOT NULL AUTO_INCREMENT,
+    dead_letter_id BIGINT       NOT NULL AUTO_INCREMENT,
+    seq            BIGINT,
     id             BINARY(16)   NOT NULL,
     origin         VARCHAR(255) NOT NULL,
     destination    VARCHAR(255) NOT NULL,
@@ -53,9 +57,10 @@ CREATE TABLE IF NOT EXISTS outbox_dead_letter (
     attempts       INT          NOT NULL,
     last_error     MEDIUMTEXT   NOT NULL,
     failed_at      DATETIME(6)  NOT NULL,
-    PRIMARY KEY (seq),
+    blocks_key     BOOLEAN      NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (dead_letter_id),
     KEY outbox_dead_letter_id_idx (id),
-    KEY outbox_dead_letter_key_idx (destination, message_key)
+    KEY outbox_dead_letter_key_idx (message_key)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 -- Deduplication store of idempotent consumers: one row per (consumer, message) processed.
@@ -73,4 +78,11 @@ CREATE TABLE IF NOT EXISTS outbox_partition_lease (
     lease_owner    VARCHAR(64),
     lease_until    DATETIME(6),
     PRIMARY KEY (partition_no)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- Live relay instances of the ordered mode, so that partitions are shared fairly among them.
+CREATE TABLE IF NOT EXISTS outbox_relay_instance (
+    relay_id        VARCHAR(64) NOT NULL,
+    heartbeat_until DATETIME(6) NOT NULL,
+    PRIMARY KEY (relay_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;

@@ -1,0 +1,17 @@
+package dev.outbox;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A snapshot of the outbox for health checks and dashboards.
+ *
+ * @param pending messages not yet published (in flight included)
+ * @param oldestPendingAge age of the oldest pending message, {@link Duration#ZERO} when none is pending
+ * @param inFlight messages claimed by a relay and not yet completed
+ * @param deadLetters messages in the dead-letter table
+ * @param lastPublishedAt last broker ack seen by a relay in this JVM, or null
+ */
+public record OutboxStats(long pending, Duration oldestPendingAge, long inFlight, long deadLetters,
+                          Instant lastPublishedAt) {
+}

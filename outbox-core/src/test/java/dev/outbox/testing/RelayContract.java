@@ -1,0 +1,461 @@
+package dev.outbox.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outbox.DeadLetter;
+import dev.outbox.DeadLetterFilter;
+import dev.outbox.Outbox;
+import dev.outbox.OutboxMessage;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxStats;
+import dev.outbox.Ordering;
+import dev.outbox.internal.Partitions;
+import dev.outbox.jdbc.Dialects;
+import dev.outbox.spi.DeadLetterPolicy;
+import dev.outbox.spi.Dialect;
+import dev.outbox.spi.MessagePublisher;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.PublishResult;
+import dev.outbox.spi.RetryPolicy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What the relay guarantees, run against a real database with in-memory publishers that fail on purpose:
+ * every committed message is acked or dead-lettered, nothing uncommitted is published, retries back off, dead
+ * letters replay with their id, dead relays' claims are taken over, close drains, and ordered relays keep per-key
+ * order across instances. A dialect's relay test is a few lines extending this class.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class RelayContract {
+    private static final Duration WAIT = Duration.ofSeconds(45);
+
+    protected TestDatabase db;
+    protected Outbox outbox;
+    private final List<OutboxRelay> relays = new ArrayList<>();
+
+    /** The server to run against, usually from {@link TestServers}. */
+    protected abstract JdbcServer server();
+
+    @BeforeAll
+    void createDatabase() {
+        db = server().createDatabase(getClass().getSimpleName());
+        outbox = Outbox.builder().dataSource(db.dataSource()).partitions(8).build();
+        outbox.schema().create();
+    }
+
+    @AfterAll
+    void dropDatabase() {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyTables() throws SQLException {
+        try (Connection c = db.connection(); Statement s = c.createStatement()) {
+            for (String table : List.of(outbox.tables().message(), outbox.tables().deadLetter(),
+                    outbox.tables().partitionLease(), outbox.tables().relayInstance())) {
+                s.executeUpdate("DELETE FROM " + table);
+            }
+        }
+    }
+
+    @AfterEach
+    void closeRelays() {
+        relays.forEach(r -> r.close(Duration.ofSeconds(5)));
+        relays.clear();
+    }
+
+    /** A relay with test-friendly timings, registered to be closed after the test. */
+    protected OutboxRelay.Builder relay(MessagePublisher publisher) {
+        return OutboxRelay.builder(outbox).publisher(publisher)
+                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(50)))
+                .maxPollInterval(Duration.ofMillis(200));
+    }
+
+    protected OutboxRelay started(OutboxRelay.Builder builder) {
+        OutboxRelay relay = builder.build();
+        relays.add(relay);
+        relay.start();
+        return relay;
+    }
+
+    @Test
+    void everyCommittedMessageIsPublishedInBatchesAndDeleted() throws SQLException {
+        List<UUID> committed = write(1200, i -> message("k" + (i % 50)));
+        rolledBackWrite(message("doomed").type("RolledBack"));
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher).batchSize(100));
+
+        await().atMost(WAIT).until(() -> pending() == 0 && publisher.acked().size() >= 1200);
+        assertThat(publisher.acked()).extracting(OutboundMessage::id).containsExactlyInAnyOrderElementsOf(committed);
+        assertThat(publisher.acked()).noneMatch(m -> "RolledBack".equals(m.type()));
+        assertThat(publisher.largestBatch()).isLessThanOrEqualTo(100);
+        assertThat(publisher.batches()).isGreaterThanOrEqualTo(12);
+        assertThat(outbox.admin().stats().lastPublishedAt()).isNotNull();
+    }
+
+    @Test
+    void failedPublishIsRetriedAfterBackoffThenDeleted() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> n <= 2
+                ? PublishResult.failed(m.id(), new IllegalStateException("broker unavailable " + n))
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).retryPolicy(RetryPolicy.fixed(Duration.ofMillis(300))));
+
+        await().atMost(WAIT).until(() -> publisher.acked().size() == 1 && pending() == 0);
+        List<ScriptedPublisher.Attempt> attempts = publisher.attemptsOf(id);
+        assertThat(attempts).hasSize(3);
+        assertThat(attempts.get(1).message().attempts()).isEqualTo(1);
+        assertThat(attempts.get(2).message().attempts()).isEqualTo(2);
+        assertThat(Duration.between(attempts.get(0).at(), attempts.get(1).at())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(290));
+        assertThat(Duration.between(attempts.get(1).at(), attempts.get(2).at())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(290));
+    }
+
+    @Test
+    void failingMessageRecordsAttemptsAndLastError() throws SQLException {
+        write(1, i -> message("k"));
+        ScriptedPublisher publisher = new ScriptedPublisher(
+                (m, n) -> PublishResult.failed(m.id(), new IllegalStateException("connection refused")),
+                Duration.ZERO);
+        started(relay(publisher).retryPolicy(RetryPolicy.fixed(Duration.ofHours(1))));
+
+        await().atMost(WAIT).until(() -> publisher.attempts().size() == 1 && column("attempts").equals("1"));
+        assertThat(column("last_error")).contains("IllegalStateException").contains("connection refused");
+        assertThat(column("lease_owner")).isNull();
+    }
+
+    @Test
+    void messageIsDeadLetteredAfterMaxAttemptsAndReplayedWithItsId() throws SQLException {
+        UUID poison = write(1, i -> message("p").type("Poison")).get(0);
+        List<UUID> healthy = write(20, i -> message("h" + i));
+        Set<UUID> cured = ConcurrentHashMap.newKeySet();
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> "Poison".equals(m.type())
+                && !cured.contains(m.id())
+                ? PublishResult.failed(m.id(), new IllegalArgumentException("schema mismatch"))
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).deadLetterPolicy(DeadLetterPolicy.afterAttempts(3)));
+
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 1);
+        assertThat(publisher.acked()).extracting(OutboundMessage::id).containsAll(healthy);
+        DeadLetter dead = outbox.admin().deadLetters(DeadLetterFilter.all(), 10).get(0);
+        assertThat(dead.message().id()).isEqualTo(poison);
+        assertThat(dead.attempts()).isEqualTo(3);
+        assertThat(dead.lastError()).contains("IllegalArgumentException: schema mismatch");
+        assertThat(dead.origin()).isEqualTo("relay");
+        assertThat(publisher.attemptsOf(poison)).hasSize(3);
+        assertThat(pending()).isZero();
+
+        cured.add(poison);
+        assertThat(outbox.admin().replay(poison)).isTrue();
+        await().atMost(WAIT).until(() -> publisher.acked().stream().anyMatch(m -> m.id().equals(poison)));
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all())).isZero();
+        OutboundMessage replayed = publisher.acked().stream().filter(m -> m.id().equals(poison)).findFirst()
+                .orElseThrow();
+        assertThat(replayed.type()).isEqualTo("Poison");
+        assertThat(replayed.attempts()).isZero();
+    }
+
+    @Test
+    void rejectedMessageIsDeadLetteredAtOnceWithTheReason() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher(
+                (m, n) -> PublishResult.rejected(m.id(), "record too large for topic orders"), Duration.ZERO);
+        started(relay(publisher));
+
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.byId(id)) == 1);
+        assertThat(publisher.attemptsOf(id)).hasSize(1);
+        assertThat(outbox.admin().deadLetters(DeadLetterFilter.byId(id), 1).get(0).lastError())
+                .contains("record too large for topic orders");
+    }
+
+    @Test
+    void deadLettersCanBeFilteredCountedAndPurged() throws SQLException {
+        write(3, i -> message("k" + i).type(i == 0 ? "A" : "B"));
+        ScriptedPublisher publisher = new ScriptedPublisher(
+                (m, n) -> PublishResult.rejected(m.id(), "no such destination"), Duration.ZERO);
+        started(relay(publisher));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 3);
+
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all().withType("B"))).isEqualTo(2);
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all().withKey("k0"))).isEqualTo(1);
+        assertThat(outbox.admin().purge(DeadLetterFilter.all().withType("B"))).isEqualTo(2);
+        assertThat(outbox.admin().deadLetters(DeadLetterFilter.all(), 10)).extracting(d -> d.message().type())
+                .containsExactly("A");
+    }
+
+    @Test
+    void claimsOfAKilledRelayAreTakenOverAfterTheirLeaseExpires() throws SQLException {
+        List<UUID> ids = write(10, i -> message("k" + i));
+        Instant leaseEnd = Instant.now().plusSeconds(2);
+        try (Connection c = db.connection();
+             PreparedStatement ps = c.prepareStatement("UPDATE " + outbox.tables().message()
+                     + " SET available_at = ?, lease_owner = 'killed-relay'")) {
+            Dialects.detect(c).setInstant(ps, 1, leaseEnd);
+            ps.executeUpdate();
+        }
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher));
+
+        await().atMost(WAIT).until(() -> publisher.acked().size() == 10);
+        assertThat(publisher.attempts()).allSatisfy(a -> assertThat(a.at()).isAfterOrEqualTo(leaseEnd));
+        assertThat(publisher.acked()).extracting(OutboundMessage::id).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void closeDrainsBatchesInFlight() throws SQLException {
+        write(200, i -> message("k" + i));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.acked(m.id()),
+                Duration.ofMillis(500));
+        OutboxRelay relay = started(relay(publisher).batchSize(50));
+        await().atMost(WAIT).until(() -> publisher.batches() >= 1);
+
+        relay.close(Duration.ofSeconds(10));
+        Set<UUID> acked = publisher.acked().stream().map(OutboundMessage::id).collect(Collectors.toSet());
+        assertThat(acked).isNotEmpty();
+        assertThat(remainingIds()).doesNotContainAnyElementsOf(acked);
+        assertThat(outbox.admin().stats().inFlight()).isZero();
+    }
+
+    @Test
+    void commitWakesTheRelayBeforeItsPollInterval() throws SQLException {
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        write(1, i -> message("priming"));
+        started(relay(publisher).minPollInterval(Duration.ofSeconds(10)).maxPollInterval(Duration.ofSeconds(10)));
+        // Once the priming message is acked and the relay has claimed again, it waits its 10 s poll interval.
+        await().atMost(WAIT).until(() -> publisher.acked().size() == 1 && pending() == 0);
+        await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+
+        Instant start = Instant.now();
+        db.jdbi().useTransaction(handle -> outbox.write(handle, message("wake").build()));
+        await().atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().size() == 2);
+        assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void retentionKeepsPublishedRowsForTheWindowThenPurgesThem() throws SQLException {
+        write(5, i -> message("k" + i));
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher).retention(Duration.ofSeconds(2)));
+
+        await().atMost(WAIT).until(() -> publisher.acked().size() == 5);
+        assertThat(count()).isEqualTo(5);
+        assertThat(outbox.admin().stats().pending()).isZero();
+        await().atMost(WAIT).until(() -> count() == 0);
+        assertThat(publisher.acked()).hasSize(5);
+    }
+
+    @Test
+    void statsShowPendingAgeAndDeadLetters() throws SQLException {
+        write(3, i -> message("k" + i));
+        OutboxStats stats = outbox.admin().stats();
+        assertThat(stats.pending()).isEqualTo(3);
+        assertThat(stats.inFlight()).isZero();
+        assertThat(stats.deadLetters()).isZero();
+        assertThat(stats.oldestPendingAge()).isLessThan(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void orderedRelaysKeepPerKeyOrderAcrossInstancesWithRandomFailures() throws SQLException {
+        Random random = new Random(42);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> {
+            synchronized (random) {
+                return random.nextInt(100) < 20
+                        ? PublishResult.failed(m.id(), new IllegalStateException("flaky broker"))
+                        : PublishResult.acked(m.id());
+            }
+        }, Duration.ofMillis(2));
+        for (int i = 0; i < 3; i++) {
+            started(relay(publisher).ordering(Ordering.BY_KEY).batchSize(50).relayId("ordered-" + i)
+                    .leaseTimeout(Duration.ofSeconds(6)).publishTimeout(Duration.ofSeconds(3))
+                    .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(20))));
+        }
+        Map<String, List<UUID>> written = new LinkedHashMap<>();
+        for (int round = 0; round < 20; round++) {
+            List<OutboxMessage.Builder> batch = new ArrayList<>();
+            for (int k = 0; k < 30; k++) {
+                batch.add(message("key-" + k));
+            }
+            List<UUID> ids = write(batch);
+            for (int k = 0; k < 30; k++) {
+                written.computeIfAbsent("key-" + k, x -> new ArrayList<>()).add(ids.get(k));
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> pending() == 0);
+        Map<String, List<UUID>> published = publisher.acked().stream().collect(Collectors.groupingBy(
+                OutboundMessage::key, LinkedHashMap::new, Collectors.mapping(OutboundMessage::id, Collectors.toList())));
+        assertThat(published.keySet()).containsExactlyInAnyOrderElementsOf(written.keySet());
+        written.forEach((key, ids) -> assertThat(published.get(key)).as("publish order of %s", key)
+                .containsExactlyElementsOf(ids));
+        assertThat(publisher.attempts()).anyMatch(a -> a.result() instanceof PublishResult.Failed);
+    }
+
+    @Test
+    void orderedRelaysShareThePartitionsFairly() {
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        for (int i = 0; i < 2; i++) {
+            started(relay(publisher).ordering(Ordering.BY_KEY).relayId("fair-" + i)
+                    .leaseTimeout(Duration.ofSeconds(3)).publishTimeout(Duration.ofSeconds(1)));
+        }
+        await().atMost(WAIT).until(() -> leaseCounts().equals(Map.of("fair-0", 4, "fair-1", 4)));
+    }
+
+    @Test
+    void failingHeadBlocksOnlyItsKeyAndSkipPolicyMovesOn() throws SQLException {
+        String neighbour = IntStream.range(0, 1000).mapToObj(i -> "B" + i)
+                .filter(k -> Partitions.of(k, null, 8) == Partitions.of("A", null, 8)).findFirst().orElseThrow();
+        List<UUID> a = write(3, i -> message("A"));
+        List<UUID> b = write(3, i -> message(neighbour));
+        UUID firstA = a.get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> m.id().equals(firstA)
+                ? PublishResult.failed(m.id(), new IllegalStateException("bad"))
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).ordering(Ordering.BY_KEY).relayId("skip")
+                .deadLetterPolicy(DeadLetterPolicy.afterAttempts(4))
+                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(300))));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(b));
+        assertThat(ackedIds(publisher)).doesNotContainAnyElementsOf(a);
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(a.subList(1, 3)));
+        assertThat(ackedIds(publisher)).doesNotContain(firstA);
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.byId(firstA))).isEqualTo(1);
+    }
+
+    @Test
+    void blockPolicyHoldsTheKeyUntilReplay() throws SQLException {
+        List<UUID> a = write(3, i -> message("A"));
+        UUID firstA = a.get(0);
+        Set<UUID> cured = ConcurrentHashMap.newKeySet();
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> m.id().equals(firstA) && !cured.contains(firstA)
+                ? PublishResult.rejected(m.id(), "bad")
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).ordering(Ordering.BY_KEY).relayId("block")
+                .deadLetterPolicy(DeadLetterPolicy.defaults().blockKey()));
+        List<UUID> other = write(2, i -> message("C"));
+
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.byId(firstA)) == 1
+                && ackedIds(publisher).containsAll(other));
+        await().during(Duration.ofMillis(800)).atMost(WAIT)
+                .until(() -> ackedIds(publisher).stream().noneMatch(a::contains));
+
+        cured.add(firstA);
+        outbox.admin().replay(firstA);
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(a));
+        assertThat(publisher.acked().stream().filter(m -> "A".equals(m.key())).map(OutboundMessage::id))
+                .containsExactlyElementsOf(a);
+    }
+
+    @Test
+    void builderRejectsInconsistentSettingsNamingThem() {
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        assertThatThrownBy(() -> OutboxRelay.builder(outbox).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("publisher");
+        assertThatThrownBy(() -> OutboxRelay.builder(outbox).publisher(publisher).batchSize(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSize");
+        assertThatThrownBy(() -> OutboxRelay.builder(outbox).publisher(publisher)
+                .publishTimeout(Duration.ofMinutes(2)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaseTimeout");
+    }
+
+    private static Set<UUID> ackedIds(ScriptedPublisher publisher) {
+        return publisher.acked().stream().map(OutboundMessage::id).collect(Collectors.toSet());
+    }
+
+    protected static OutboxMessage.Builder message(String key) {
+        return OutboxMessage.builder().destination("orders").key(key).type("OrderPlaced")
+                .rawPayload(new byte[200]);
+    }
+
+    protected List<UUID> write(int n, java.util.function.IntFunction<OutboxMessage.Builder> messages)
+            throws SQLException {
+        return write(IntStream.range(0, n).mapToObj(messages).toList());
+    }
+
+    protected List<UUID> write(List<OutboxMessage.Builder> messages) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            List<UUID> ids = outbox.writeAll(c, messages.stream().map(OutboxMessage.Builder::build).toList());
+            c.commit();
+            outbox.committed();
+            return ids;
+        }
+    }
+
+    private void rolledBackWrite(OutboxMessage.Builder message) throws SQLException {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            outbox.write(c, message.build());
+            c.rollback();
+        }
+    }
+
+    protected long pending() {
+        return outbox.admin().stats().pending();
+    }
+
+    private long count() throws SQLException {
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + outbox.tables().message())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private String column(String name) throws SQLException {
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT " + name + " FROM " + outbox.tables().message())) {
+            return rs.next() ? rs.getString(1) : "<no row>";
+        }
+    }
+
+    private Set<UUID> remainingIds() throws SQLException {
+        Set<UUID> ids = new java.util.HashSet<>();
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id FROM " + outbox.tables().message())) {
+            Dialect dialect = Dialects.detect(c);
+            while (rs.next()) {
+                ids.add(dialect.getUuid(rs, "id"));
+            }
+        }
+        return ids;
+    }
+
+    private Map<String, Integer> leaseCounts() throws SQLException {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        try (Connection c = db.connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT lease_owner, COUNT(*) FROM " + outbox.tables().partitionLease()
+                     + " WHERE lease_owner IS NOT NULL GROUP BY lease_owner")) {
+            while (rs.next()) {
+                counts.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        return counts;
+    }
+}
