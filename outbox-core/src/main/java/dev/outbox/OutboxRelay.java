@@ -89,6 +89,8 @@ public final class OutboxRelay implements AutoCloseable {
     private static final String ORIGIN = "relay";
     /** Rows an ordered claim reads per batch at most while looking for available key heads. */
     private static final int SCAN_FACTOR = 20;
+    /** How often the notification listener checks whether the relay is closing. */
+    private static final Duration LISTEN_TIMEOUT = Duration.ofMillis(500);
     /** Published rows purged per statement in retention mode. */
     private static final int PURGE_BATCH = 5_000;
 
@@ -125,7 +127,6 @@ public final class OutboxRelay implements AutoCloseable {
     private Thread listener;
     private ExecutorService completions;
     private ScheduledExecutorService timer;
-    private volatile Connection listenConnection;
 
     private OutboxRelay(Builder b) {
         outbox = b.outbox;
@@ -307,12 +308,11 @@ public final class OutboxRelay implements AutoCloseable {
         if (owned.isEmpty()) {
             return List.of();
         }
-        return outbox.inTransaction((c, m) -> {
-            Set<String> blocked = deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK
-                    ? deadLetters.blockedKeys(c) : Set.of();
-            return relayStore.claimHeads(c, owned, blocked, batchSize, batchSize * SCAN_FACTOR,
-                    !retention.isZero(), now, leaseUntil, relayId);
-        });
+        RelayStore.BlockedKeys blocked =
+                deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK
+                        ? deadLetters::blockedKeys : c -> Set.of();
+        return outbox.inTransaction((c, m) -> relayStore.claimHeads(c, owned, blocked, batchSize,
+                batchSize * SCAN_FACTOR, !retention.isZero(), now, leaseUntil, relayId));
     }
 
     private void dispatch(List<Claimed> batch, long claimNanos) {
@@ -495,12 +495,11 @@ public final class OutboxRelay implements AutoCloseable {
     private void listenLoop(Dialect dialect) {
         while (running) {
             try (Handle handle = outbox.jdbi().open()) {
-                listenConnection = handle.getConnection();
-                Dialect.Notifications notifications = dialect.listen(listenConnection, outbox.tables().message())
-                        .orElseThrow();
+                Dialect.Notifications notifications = dialect.listen(handle.getConnection(),
+                        outbox.tables().message()).orElseThrow();
                 wake.signal();
                 while (running) {
-                    if (notifications.await(maxPoll)) {
+                    if (notifications.await(LISTEN_TIMEOUT)) {
                         wake.signal();
                     }
                 }
@@ -515,8 +514,6 @@ public final class OutboxRelay implements AutoCloseable {
                         return;
                     }
                 }
-            } finally {
-                listenConnection = null;
             }
         }
     }
@@ -526,7 +523,7 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         try {
-            listener.join(maxPoll.multipliedBy(2).toMillis());
+            listener.join(LISTEN_TIMEOUT.multipliedBy(4).toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

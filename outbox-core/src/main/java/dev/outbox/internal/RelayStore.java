@@ -9,8 +9,10 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -51,18 +53,26 @@ public final class RelayStore {
         return claimed;
     }
 
+    /** Keys that must wait, read after the scan (see {@link #claimHeads}). */
+    @FunctionalInterface
+    public interface BlockedKeys {
+        Set<String> read(Connection c) throws SQLException;
+    }
+
     /**
      * Claims, in the given partitions, only the first pending message of each key (its head), and only when that
-     * head is available: a key whose head is in flight, backing off or in {@code blockedKeys} waits. Keyless
-     * messages are claimed whenever available.
+     * head is available: a key whose head is in flight, backing off or blocked waits. Keyless messages are claimed
+     * whenever available. Blocked keys are read after the scan: a dead letter is inserted in the transaction that
+     * deletes its row, so a scan that no longer sees the row is followed by a read that sees the dead letter.
      */
-    public List<Claimed> claimHeads(Connection c, Collection<Integer> partitions, Set<String> blockedKeys,
+    public List<Claimed> claimHeads(Connection c, Collection<Integer> partitions, BlockedKeys blockedKeys,
                                     int limit, int maxScan, boolean retained, Instant now, Instant leaseUntil,
                                     String owner) throws SQLException {
         if (partitions.isEmpty()) {
             return List.of();
         }
-        Set<String> seen = new HashSet<>(blockedKeys);
+        Set<String> seen = new HashSet<>();
+        Map<Long, String> keys = new HashMap<>();
         List<Long> chosen = new ArrayList<>(limit);
         String in = placeholders(partitions.size());
         int page = limit * SCAN_PAGE_FACTOR;
@@ -87,6 +97,7 @@ public final class RelayStore {
                         boolean head = key == null || seen.add(key);
                         if (head && !dialect.getInstant(rs, "available_at").isAfter(now)) {
                             chosen.add(after);
+                            keys.put(after, key);
                         }
                     }
                 }
@@ -95,6 +106,10 @@ public final class RelayStore {
                     break;
                 }
             }
+        }
+        if (!chosen.isEmpty()) {
+            Set<String> blocked = blockedKeys.read(c);
+            chosen.removeIf(seq -> blocked.contains(keys.get(seq)));
         }
         if (chosen.isEmpty()) {
             return List.of();
