@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
@@ -70,6 +71,7 @@ public final class Outbox {
     private volatile MessageStore store;
     private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
     private volatile Instant lastPublishedAt;
+    private final AtomicLong inFlight = new AtomicLong();
 
     private Outbox(Builder b) {
         jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
@@ -225,6 +227,14 @@ public final class Outbox {
 
     Instant lastPublishedAt() {
         return lastPublishedAt;
+    }
+
+    void addInFlight(long delta) {
+        inFlight.addAndGet(delta);
+    }
+
+    long inFlight() {
+        return inFlight.get();
     }
 
     /** Runs {@code work} on a connection of the outbox's database, in auto-commit mode unless it changes it. */

@@ -35,21 +35,17 @@ public final class OutboxAdmin {
             Instant now = outbox.clock().instant();
             long pending;
             Instant oldest;
-            long inFlight;
-            try (PreparedStatement ps = c.connection().prepareStatement("SELECT COUNT(*), MIN(created_at) AS oldest_created_at,"
-                    + " SUM(CASE WHEN lease_owner IS NOT NULL AND available_at > ? THEN 1 ELSE 0 END) FROM "
-                    + outbox.tables().message() + " WHERE published_at IS NULL")) {
-                c.dialect().setInstant(ps, 1, now);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    pending = rs.getLong(1);
-                    oldest = pending == 0 ? null : c.dialect().getInstant(rs, "oldest_created_at");
-                    inFlight = rs.getLong(3);
-                }
+            try (PreparedStatement ps = c.connection().prepareStatement("SELECT COUNT(*),"
+                    + " MIN(created_at) AS oldest_created_at FROM " + outbox.tables().message()
+                    + " WHERE published_at IS NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                pending = rs.getLong(1);
+                oldest = pending == 0 ? null : c.dialect().getInstant(rs, "oldest_created_at");
             }
             long deadLetters = c.deadLetters().count(c.connection(), DeadLetterFilter.all());
             Duration age = oldest == null || oldest.isAfter(now) ? Duration.ZERO : Duration.between(oldest, now);
-            return new OutboxStats(pending, age, inFlight, deadLetters, outbox.lastPublishedAt());
+            return new OutboxStats(pending, age, outbox.inFlight(), deadLetters, outbox.lastPublishedAt());
         });
     }
 

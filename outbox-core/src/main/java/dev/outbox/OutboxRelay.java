@@ -16,6 +16,7 @@ import dev.outbox.spi.RetryPolicy;
 import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,9 +59,14 @@ import org.slf4j.MDC;
  *
  * <p>Guarantees: every committed message is eventually acked by the broker or moved to the dead-letter table with
  * its last error (relay crashes, broker outages and database restarts only delay it); a message may be published
- * more than once (a crash between ack and delete), always with the same id. A claim is a lease: rows of a relay
- * that died become available again after {@link Builder#leaseTimeout}. With {@link Ordering#BY_KEY}, messages of a
- * key are published in write order across any number of relay instances.
+ * more than once (a crash between ack and delete), always with the same id. A claim is a row lock held by the
+ * relay's transaction while the batch is published, and the outcome is recorded in that transaction: rows of a
+ * relay that died are claimable again as soon as its database session ends (on PostgreSQL the server also ends a
+ * claim transaction idle for {@link Builder#leaseTimeout}). With {@link Ordering#BY_KEY}, messages of a key are
+ * published in write order across any number of relay instances.
+ *
+ * <p>Connections: each in-flight batch holds one, plus one for claiming, one for the lease heartbeat (ordered) and
+ * one for LISTEN (PostgreSQL): size the pool for {@code maxInFlightBatches + 3} beyond the application's needs.
  *
  * <p>Wake-up: on PostgreSQL the relay LISTENs for the writer's notification and publishes right after commit;
  * writes through a Jdbi handle or {@link Outbox#committed()} wake relays in the same JVM; otherwise it polls, fast
@@ -71,7 +77,7 @@ public final class OutboxRelay implements AutoCloseable {
     public static final int DEFAULT_BATCH_SIZE = 500;
     /** Batches in flight: overlaps database and broker work on both sides. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 4;
-    /** How long a claim or partition lease lasts without renewal before another relay may take it. */
+    /** How long a partition lease lasts without renewal, and a claim transaction may sit idle (PostgreSQL). */
     public static final Duration DEFAULT_LEASE_TIMEOUT = Duration.ofSeconds(60);
     /** A publish not answered within this counts as failed; shorter than the lease, so no claim expires in flight. */
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(30);
@@ -112,6 +118,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final boolean listen;
     private final String relayId;
     private final String threadPrefix;
+    private String claimTimeout;
 
     private final WakeSignal wake = new WakeSignal();
     private final Semaphore slots;
@@ -175,6 +182,7 @@ public final class OutboxRelay implements AutoCloseable {
             throw new OutboxStoreException("OutboxRelay cannot reach the database: " + e.getMessage(), e);
         }
         relayStore = new RelayStore(messages, outbox.tables());
+        claimTimeout = messages.dialect().claimTimeoutStatement(leaseTimeout).orElse(null);
         deadLetters = new DeadLetterStore(messages, outbox.tables());
         running = true;
         completions = Executors.newFixedThreadPool(maxInFlight, threads(threadPrefix + "-complete-"));
@@ -273,9 +281,9 @@ public final class OutboxRelay implements AutoCloseable {
                     break;
                 }
                 long claimStart = System.nanoTime();
-                List<Claimed> batch;
+                Claim claim;
                 try {
-                    batch = claim();
+                    claim = claim();
                 } catch (SQLException | RuntimeException e) {
                     slots.release();
                     log.warn("Outbox relay {} could not claim messages, retrying in {}: {}", relayId, maxPoll,
@@ -283,14 +291,14 @@ public final class OutboxRelay implements AutoCloseable {
                     wake.await(maxPoll);
                     continue;
                 }
-                if (batch.isEmpty()) {
+                if (claim == null) {
                     slots.release();
                     wake.await(idle);
                     idle = min(idle.multipliedBy(2), maxPoll);
                     continue;
                 }
                 idle = minPoll;
-                dispatch(batch, System.nanoTime() - claimStart);
+                dispatch(claim, System.nanoTime() - claimStart);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -298,27 +306,71 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private List<Claimed> claim() throws SQLException {
+    /**
+     * Claims a batch in a new transaction that stays open, holding the rows' locks, until the batch's outcome is
+     * recorded; null (and the transaction ended) when there is nothing to claim.
+     */
+    private Claim claim() throws SQLException {
+        Set<Integer> owned = ordering == Ordering.BY_KEY ? leases.owned() : Set.of();
+        if (ordering == Ordering.BY_KEY && owned.isEmpty()) {
+            return null;
+        }
         Instant now = outbox.clock().instant();
-        Instant leaseUntil = now.plus(leaseTimeout);
-        if (ordering == Ordering.NONE) {
-            return outbox.inTransaction((c, m) -> relayStore.claim(c, batchSize, now, leaseUntil, relayId));
+        Handle handle = outbox.jdbi().open();
+        try {
+            Connection c = handle.getConnection();
+            c.setAutoCommit(false);
+            if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            }
+            if (claimTimeout != null) {
+                try (Statement statement = c.createStatement()) {
+                    statement.execute(claimTimeout);
+                }
+            }
+            List<Claimed> batch;
+            if (ordering == Ordering.NONE) {
+                batch = relayStore.claim(c, batchSize, now);
+            } else {
+                RelayStore.BlockedKeys blocked =
+                        deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK
+                                ? deadLetters::blockedKeys : connection -> Set.of();
+                batch = relayStore.claimHeads(c, owned, blocked, batchSize, batchSize * SCAN_FACTOR,
+                        !retention.isZero(), now);
+            }
+            if (batch.isEmpty()) {
+                end(handle, false);
+                return null;
+            }
+            outbox.addInFlight(batch.size());
+            return new Claim(handle, batch);
+        } catch (SQLException | RuntimeException e) {
+            end(handle, false);
+            throw e;
         }
-        Set<Integer> owned = leases.owned();
-        if (owned.isEmpty()) {
-            return List.of();
-        }
-        RelayStore.BlockedKeys blocked =
-                deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK
-                        ? deadLetters::blockedKeys : c -> Set.of();
-        return outbox.inTransaction((c, m) -> relayStore.claimHeads(c, owned, blocked, batchSize,
-                batchSize * SCAN_FACTOR, !retention.isZero(), now, leaseUntil, relayId));
     }
 
-    private void dispatch(List<Claimed> batch, long claimNanos) {
-        List<OutboundMessage> messages = new ArrayList<>(batch.size());
-        for (Claimed claim : batch) {
-            messages.add(claim.message());
+    /** Commits or rolls back a claim transaction and gives its connection back; failures are only logged. */
+    private void end(Handle handle, boolean commit) {
+        try {
+            Connection c = handle.getConnection();
+            if (commit) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("Outbox relay {} could not end a claim transaction: {}", relayId, e.toString());
+        } finally {
+            handle.close();
+        }
+    }
+
+    private void dispatch(Claim claim, long claimNanos) {
+        List<OutboundMessage> messages = new ArrayList<>(claim.batch().size());
+        for (Claimed claimed : claim.batch()) {
+            messages.add(claimed.message());
         }
         long publishStart = System.nanoTime();
         CompletableFuture<List<PublishResult>> published;
@@ -330,16 +382,18 @@ public final class OutboxRelay implements AutoCloseable {
         published.orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((results, error) -> {
                     try {
-                        complete(batch, results, error, claimNanos, System.nanoTime() - publishStart);
+                        complete(claim, results, error, claimNanos, System.nanoTime() - publishStart);
                     } finally {
+                        outbox.addInFlight(-claim.batch().size());
                         slots.release();
                         wake.signal();
                     }
                 }, completions);
     }
 
-    private void complete(List<Claimed> batch, List<PublishResult> results, Throwable error, long claimNanos,
+    private void complete(Claim claim, List<PublishResult> results, Throwable error, long claimNanos,
                           long publishNanos) {
+        List<Claimed> batch = claim.batch();
         long completeStart = System.nanoTime();
         Map<UUID, PublishResult> byId = new HashMap<>();
         if (results != null) {
@@ -351,53 +405,57 @@ public final class OutboxRelay implements AutoCloseable {
         List<Claimed> acked = new ArrayList<>();
         List<Retry> retries = new ArrayList<>();
         List<Retry> dead = new ArrayList<>();
-        for (Claimed claim : batch) {
+        for (Claimed claimed : batch) {
+            UUID id = claimed.message().id();
             PublishResult result = error != null
-                    ? PublishResult.failed(claim.message().id(), error)
-                    : byId.getOrDefault(claim.message().id(), PublishResult.failed(claim.message().id(),
+                    ? PublishResult.failed(id, error)
+                    : byId.getOrDefault(id, PublishResult.failed(id,
                             new IllegalStateException("the publisher returned no result for this message")));
-            int attempts = claim.message().attempts() + 1;
+            int attempts = claimed.message().attempts() + 1;
             if (result instanceof PublishResult.Acked) {
-                acked.add(claim);
+                acked.add(claimed);
             } else if (result instanceof PublishResult.Failed f) {
-                Retry retry = new Retry(claim, attempts, describe(f.cause()), f.cause(),
+                Retry retry = new Retry(claimed, attempts, describe(f.cause()), f.cause(),
                         now.plus(retryPolicy.backoff(attempts)));
                 (attempts >= deadLetterPolicy.maxAttempts() ? dead : retries).add(retry);
             } else if (result instanceof PublishResult.Rejected r) {
-                dead.add(new Retry(claim, attempts, "rejected by the broker: " + r.reason()
+                dead.add(new Retry(claimed, attempts, "rejected by the broker: " + r.reason()
                         + (r.cause() == null ? "" : " (" + describe(r.cause()) + ")"), r.cause(), now));
             }
         }
         for (Retry d : dead) {
             publishDeadLetterCopy(d);
         }
+        boolean recorded = false;
         try {
-            outbox.inTransaction((c, m) -> {
-                if (!acked.isEmpty()) {
-                    List<Long> seqs = acked.stream().map(Claimed::seq).toList();
-                    if (retention.isZero()) {
-                        relayStore.delete(c, seqs, relayId);
-                    } else {
-                        relayStore.markPublished(c, seqs, relayId, now);
-                    }
+            Connection c = claim.handle().getConnection();
+            if (!acked.isEmpty()) {
+                List<Long> seqs = acked.stream().map(Claimed::seq).toList();
+                if (retention.isZero()) {
+                    relayStore.delete(c, seqs);
+                } else {
+                    relayStore.markPublished(c, seqs, now);
                 }
-                for (Retry r : retries) {
-                    relayStore.reschedule(c, r.claim(), r.attempts(), DeadLetterStore.truncate(r.error()),
-                            r.nextAttemptAt(), relayId);
-                }
-                boolean block = ordering == Ordering.BY_KEY
-                        && deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
-                for (Retry d : dead) {
-                    if (relayStore.remove(c, d.claim(), relayId)) {
-                        deadLetters.insert(c, d.claim().seq(), d.claim().message(), ORIGIN, d.attempts(), d.error(),
-                                now, block && d.claim().message().key() != null);
-                    }
-                }
-                return null;
-            });
+            }
+            for (Retry r : retries) {
+                relayStore.reschedule(c, r.claim(), r.attempts(), DeadLetterStore.truncate(r.error()),
+                        r.nextAttemptAt());
+            }
+            boolean block = ordering == Ordering.BY_KEY
+                    && deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
+            for (Retry d : dead) {
+                relayStore.remove(c, d.claim());
+                deadLetters.insert(c, d.claim().seq(), d.claim().message(), ORIGIN, d.attempts(), d.error(), now,
+                        block && d.claim().message().key() != null);
+            }
+            recorded = true;
         } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox relay {} could not record the outcome of {} messages; they will be published again "
-                    + "after their lease expires in {}: {}", relayId, batch.size(), leaseTimeout, e.toString());
+            log.warn("Outbox relay {} could not record the outcome of {} messages; they stay pending and will be "
+                    + "published again: {}", relayId, batch.size(), e.toString());
+        } finally {
+            end(claim.handle(), recorded);
+        }
+        if (!recorded) {
             return;
         }
         if (!acked.isEmpty()) {
@@ -590,6 +648,10 @@ public final class OutboxRelay implements AutoCloseable {
     private record Retry(Claimed claim, int attempts, String error, Throwable cause, Instant nextAttemptAt) {
     }
 
+    /** A claimed batch and the open transaction that holds its rows. */
+    private record Claim(Handle handle, List<Claimed> batch) {
+    }
+
     /** Configures an {@link OutboxRelay}; {@link #build()} validates and starts nothing. */
     public static final class Builder {
         private final Outbox outbox;
@@ -636,7 +698,10 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** How long claims and partition leases last; a dead relay's messages are taken over after this. */
+        /**
+         * How long an ordered relay's partition leases last without a heartbeat, after which other relays take
+         * them over; on PostgreSQL also how long a claim transaction may sit idle before the server ends it.
+         */
         public Builder leaseTimeout(Duration leaseTimeout) {
             this.leaseTimeout = leaseTimeout;
             return this;

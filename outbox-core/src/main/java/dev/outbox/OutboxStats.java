@@ -8,7 +8,7 @@ import java.time.Instant;
  *
  * @param pending messages not yet published (in flight included)
  * @param oldestPendingAge age of the oldest pending message, {@link Duration#ZERO} when none is pending
- * @param inFlight messages claimed by a relay and not yet completed
+ * @param inFlight messages claimed and not yet completed by relays of this outbox in this JVM
  * @param deadLetters messages in the dead-letter table
  * @param lastPublishedAt last broker ack seen by a relay in this JVM, or null
  */

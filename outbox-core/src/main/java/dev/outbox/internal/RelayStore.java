@@ -16,8 +16,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The relay's SQL on the message table. A claim moves {@code available_at} into the future by the lease timeout and
- * records the owner; completing a claim checks the owner, so a relay whose lease ran out changes nothing.
+ * The relay's SQL on the message table. A claim is a row lock ({@code FOR UPDATE SKIP LOCKED}) held by the relay's
+ * transaction while the batch is published; its outcome is recorded in the same transaction. If the relay dies,
+ * its session ends, the locks go, and the rows are claimable again at once, unchanged.
  */
 public final class RelayStore {
     /** Where published rows kept for a retention window are parked, so that no claim sees them. */
@@ -35,13 +36,8 @@ public final class RelayStore {
         this.table = tables.message();
     }
 
-    public Dialect dialect() {
-        return dialect;
-    }
-
     /** Claims up to {@code limit} available messages, oldest availability first, skipping rows others hold. */
-    public List<Claimed> claim(Connection c, int limit, Instant now, Instant leaseUntil, String owner)
-            throws SQLException {
+    public List<Claimed> claim(Connection c, int limit, Instant now) throws SQLException {
         List<Claimed> claimed = new ArrayList<>(limit);
         try (PreparedStatement ps = c.prepareStatement("SELECT seq, " + MessageStore.COLUMNS + " FROM " + table
                 + " WHERE available_at <= ? ORDER BY available_at LIMIT ?" + dialect.skipLocked())) {
@@ -49,7 +45,6 @@ public final class RelayStore {
             ps.setInt(2, limit);
             readClaims(ps, claimed);
         }
-        lease(c, claimed, leaseUntil, owner);
         return claimed;
     }
 
@@ -66,8 +61,7 @@ public final class RelayStore {
      * deletes its row, so a scan that no longer sees the row is followed by a read that sees the dead letter.
      */
     public List<Claimed> claimHeads(Connection c, Collection<Integer> partitions, BlockedKeys blockedKeys,
-                                    int limit, int maxScan, boolean retained, Instant now, Instant leaseUntil,
-                                    String owner) throws SQLException {
+                                    int limit, int maxScan, boolean retained, Instant now) throws SQLException {
         if (partitions.isEmpty()) {
             return List.of();
         }
@@ -125,7 +119,6 @@ public final class RelayStore {
             dialect.setInstant(ps, i, now);
             readClaims(ps, claimed);
         }
-        lease(c, claimed, leaseUntil, owner);
         return claimed;
     }
 
@@ -137,38 +130,22 @@ public final class RelayStore {
         }
     }
 
-    private void lease(Connection c, List<Claimed> claimed, Instant leaseUntil, String owner) throws SQLException {
-        if (claimed.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
-                + " SET available_at = ?, lease_owner = ? WHERE seq IN (" + placeholders(claimed.size()) + ")")) {
-            dialect.setInstant(ps, 1, leaseUntil);
-            ps.setString(2, owner);
-            bindSeqs(ps, 3, claimed.stream().map(Claimed::seq).toList());
-            ps.executeUpdate();
-        }
-    }
-
-    /** Deletes published rows this owner still holds. */
-    public int delete(Connection c, List<Long> seqs, String owner) throws SQLException {
+    /** Deletes published rows. */
+    public int delete(Connection c, List<Long> seqs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE seq IN ("
-                + placeholders(seqs.size()) + ") AND lease_owner = ?" + dialect.deleteLimit(seqs.size()))) {
-            int next = bindSeqs(ps, 1, seqs);
-            ps.setString(next, owner);
+                + placeholders(seqs.size()) + ")" + dialect.deleteLimit(seqs.size()))) {
+            bindSeqs(ps, 1, seqs);
             return ps.executeUpdate();
         }
     }
 
     /** Keeps published rows for the retention window, parked where no claim finds them. */
-    public int markPublished(Connection c, List<Long> seqs, String owner, Instant now) throws SQLException {
+    public int markPublished(Connection c, List<Long> seqs, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
-                + " SET published_at = ?, available_at = ?, lease_owner = NULL WHERE seq IN ("
-                + placeholders(seqs.size()) + ") AND lease_owner = ?")) {
+                + " SET published_at = ?, available_at = ? WHERE seq IN (" + placeholders(seqs.size()) + ")")) {
             dialect.setInstant(ps, 1, now);
             dialect.setInstant(ps, 2, PARKED);
-            int next = bindSeqs(ps, 3, seqs);
-            ps.setString(next, owner);
+            bindSeqs(ps, 3, seqs);
             return ps.executeUpdate();
         }
     }
@@ -197,27 +174,23 @@ public final class RelayStore {
     }
 
     /** Records a failed attempt: the row becomes available again at {@code nextAttemptAt}. */
-    public void reschedule(Connection c, Claimed claim, int attempts, String error, Instant nextAttemptAt,
-                           String owner) throws SQLException {
+    public void reschedule(Connection c, Claimed claim, int attempts, String error, Instant nextAttemptAt)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
-                + " SET attempts = ?, last_error = ?, available_at = ?, lease_owner = NULL"
-                + " WHERE seq = ? AND lease_owner = ?")) {
+                + " SET attempts = ?, last_error = ?, available_at = ? WHERE seq = ?")) {
             ps.setInt(1, attempts);
             ps.setString(2, error);
             dialect.setInstant(ps, 3, nextAttemptAt);
             ps.setLong(4, claim.seq());
-            ps.setString(5, owner);
             ps.executeUpdate();
         }
     }
 
-    /** Removes a claimed row that was dead-lettered; false when this owner no longer holds it. */
-    public boolean remove(Connection c, Claimed claim, String owner) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table
-                + " WHERE seq = ? AND lease_owner = ?")) {
+    /** Removes a claimed row that was dead-lettered. */
+    public void remove(Connection c, Claimed claim) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE seq = ?")) {
             ps.setLong(1, claim.seq());
-            ps.setString(2, owner);
-            return ps.executeUpdate() == 1;
+            ps.executeUpdate();
         }
     }
 

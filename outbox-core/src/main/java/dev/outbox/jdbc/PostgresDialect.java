@@ -2,6 +2,7 @@ package dev.outbox.jdbc;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,11 @@ public final class PostgresDialect extends ObjectTypesDialect {
     @Override
     public Optional<String> wakeUpStatement() {
         return Optional.of("SELECT pg_notify(?, NULL)");
+    }
+
+    @Override
+    public Optional<String> claimTimeoutStatement(Duration timeout) {
+        return Optional.of("SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, timeout.toMillis()));
     }
 
     @Override

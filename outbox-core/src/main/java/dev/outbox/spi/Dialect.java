@@ -37,9 +37,9 @@ public interface Dialect {
     Instant getInstant(ResultSet row, String column) throws SQLException;
 
     /**
-     * The locking clause appended to the relay's claim query so that competing relays skip each other's rows.
-     * A dialect without {@code SKIP LOCKED} may return {@code " FOR UPDATE"}: still correct, but relays then
-     * claim one after the other.
+     * The locking clause appended to the relay's claim query: the claim is the row lock, held while the batch is
+     * published, and competing relays skip locked rows. A dialect without {@code SKIP LOCKED} may return
+     * {@code " FOR UPDATE"}: still correct, but relays then wait for each other.
      */
     default String skipLocked() {
         return " FOR UPDATE SKIP LOCKED";
@@ -51,6 +51,14 @@ public interface Dialect {
      */
     default String deleteLimit(int rows) {
         return "";
+    }
+
+    /**
+     * A statement run first in each claim transaction so that the database ends it if the relay stops answering for
+     * {@code timeout} (a frozen process keeps its claims' locks otherwise); empty where the database has none.
+     */
+    default Optional<String> claimTimeoutStatement(Duration timeout) {
+        return Optional.empty();
     }
 
     /**

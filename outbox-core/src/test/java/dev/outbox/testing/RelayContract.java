@@ -20,7 +20,6 @@ import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PublishResult;
 import dev.outbox.spi.RetryPolicy;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -148,7 +147,6 @@ public abstract class RelayContract {
 
         await().atMost(WAIT).until(() -> publisher.attempts().size() == 1 && column("attempts").equals("1"));
         assertThat(column("last_error")).contains("IllegalStateException").contains("connection refused");
-        assertThat(column("lease_owner")).isNull();
     }
 
     @Test
@@ -211,20 +209,23 @@ public abstract class RelayContract {
     }
 
     @Test
-    void claimsOfAKilledRelayAreTakenOverAfterTheirLeaseExpires() throws SQLException {
+    void claimsOfACrashedRelayAreTakenOverWhenItsSessionEnds() throws SQLException {
         List<UUID> ids = write(10, i -> message("k" + i));
-        Instant leaseEnd = Instant.now().plusSeconds(2);
-        try (Connection c = db.connection();
-             PreparedStatement ps = c.prepareStatement("UPDATE " + outbox.tables().message()
-                     + " SET available_at = ?, lease_owner = 'killed-relay'")) {
-            Dialects.detect(c).setInstant(ps, 1, leaseEnd);
-            ps.executeUpdate();
-        }
         ScriptedPublisher publisher = ScriptedPublisher.acking();
-        started(relay(publisher));
-
+        Connection crashed = db.connection();
+        try {
+            // What a relay that dies mid-publish leaves: its claim transaction holds the rows' locks.
+            crashed.setAutoCommit(false);
+            try (Statement s = crashed.createStatement()) {
+                s.executeQuery("SELECT seq FROM " + outbox.tables().message() + " FOR UPDATE").close();
+            }
+            started(relay(publisher));
+            await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> publisher.attempts().isEmpty());
+        } finally {
+            crashed.rollback();
+            crashed.close();
+        }
         await().atMost(WAIT).until(() -> publisher.acked().size() == 10);
-        assertThat(publisher.attempts()).allSatisfy(a -> assertThat(a.at()).isAfterOrEqualTo(leaseEnd));
         assertThat(publisher.acked()).extracting(OutboundMessage::id).containsExactlyInAnyOrderElementsOf(ids);
     }
 

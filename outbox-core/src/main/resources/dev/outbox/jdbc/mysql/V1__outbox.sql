@@ -4,9 +4,9 @@
 -- Ids are BINARY(16), big-endian; times are DATETIME(6) holding UTC.
 
 -- Messages waiting to be published. seq is the write order (per-key ordering, FIFO); id is the message id.
--- available_at is both the delayed-delivery time and the relay's claim: a relay that takes a row moves it into
--- the future by its lease timeout, so a row whose relay died becomes available again. published_at is set only
--- when the relay keeps published rows for a retention window instead of deleting them.
+-- available_at is the earliest publish time (delayed delivery, retry backoff). A relay claims rows by locking them
+-- (SELECT ... FOR UPDATE SKIP LOCKED) for as long as it publishes them. published_at is set only when the relay
+-- keeps published rows for a retention window instead of deleting them.
 CREATE TABLE IF NOT EXISTS outbox_message (
     seq            BIGINT       NOT NULL AUTO_INCREMENT,
     id             BINARY(16)   NOT NULL,
@@ -26,7 +26,6 @@ CREATE TABLE IF NOT EXISTS outbox_message (
     available_at   DATETIME(6)  NOT NULL,
     attempts       INT          NOT NULL DEFAULT 0,
     last_error     MEDIUMTEXT,
-    lease_owner    VARCHAR(64),
     published_at   DATETIME(6),
     PRIMARY KEY (seq),
     UNIQUE KEY outbox_message_id_key (id),

@@ -1,0 +1,224 @@
+package dev.outbox.examples.bench;
+
+import dev.outbox.Ordering;
+import dev.outbox.Outbox;
+import dev.outbox.OutboxMessage;
+import dev.outbox.OutboxRelay;
+import dev.outbox.spi.MessagePublisher;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.OutboxListener;
+import dev.outbox.spi.PublishResult;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Relay throughput and latency on PostgreSQL through a no-op publisher, so the figures are the relay's own cost:
+ *
+ * <ul>
+ *   <li>drain: a pre-filled outbox of N messages (200 bytes, 10,000 keys) published and deleted, with 1 and 2
+ *       relay instances, unordered and ordered by key;
+ *   <li>latency: commit to publish at a steady 1,000 messages/s, each message its own transaction.
+ * </ul>
+ *
+ * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.RelayBenchmark</pre>
+ *
+ * Arguments: messages to drain (default 200000), seconds of the latency run (default 10).
+ */
+public final class RelayBenchmark {
+    private static final byte[] PAYLOAD = new byte[200];
+    private static final int KEYS = 10_000;
+    private static final int WRITE_BATCH = 1_000;
+    private static final int LATENCY_RATE = 1_000;
+
+    private RelayBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        try (BenchDatabase db = new BenchDatabase("relay", 16)) {
+            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
+            outbox.schema().create();
+            System.out.printf("Relay benchmark on %s: no-op publisher, %d messages of %d bytes, %d keys%n",
+                    db.describe(), messages, PAYLOAD.length, KEYS);
+            System.out.printf("%-34s %10s %10s %14s %14s%n", "drain", "seconds", "msg/s", "claim ms/batch",
+                    "record ms/batch");
+            for (Ordering ordering : Ordering.values()) {
+                for (int relays = 1; relays <= 2; relays++) {
+                    drain(db.dataSource(), outbox, ordering, relays, messages);
+                }
+            }
+            System.out.printf("%n%-34s %10s %10s %10s %10s%n", "commit -> publish at 1,000 msg/s", "messages",
+                    "p50 ms", "p99 ms", "max ms");
+            for (Ordering ordering : Ordering.values()) {
+                latency(db.dataSource(), outbox, ordering, seconds);
+            }
+        }
+    }
+
+    private static void drain(DataSource dataSource, Outbox outbox, Ordering ordering, int relayCount, int messages)
+            throws Exception {
+        truncate(dataSource, outbox);
+        prefill(dataSource, outbox, messages);
+        CountingPublisher publisher = new CountingPublisher(null);
+        AtomicLong completed = new AtomicLong();
+        LongAdder claimNanos = new LongAdder();
+        LongAdder completeNanos = new LongAdder();
+        LongAdder batches = new LongAdder();
+        CountDownLatch done = new CountDownLatch(1);
+        OutboxListener counter = new OutboxListener() {
+            @Override
+            public void batchCompleted(int size, Duration claim, Duration publish, Duration complete) {
+                claimNanos.add(claim.toNanos());
+                completeNanos.add(complete.toNanos());
+                batches.increment();
+                if (completed.addAndGet(size) >= messages) {
+                    done.countDown();
+                }
+            }
+        };
+        List<OutboxRelay> relays = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < relayCount; i++) {
+            OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).ordering(ordering)
+                    .listener(counter).relayId("bench-" + ordering + "-" + i).build();
+            relays.add(relay);
+            relay.start();
+        }
+        boolean finished = done.await(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        relays.forEach(OutboxRelay::close);
+        long n = Math.max(1, batches.sum());
+        System.out.printf("%-34s %10.2f %10.0f %14.2f %14.2f%s%n",
+                ordering + ", " + relayCount + " relay" + (relayCount > 1 ? "s" : ""), seconds, messages / seconds,
+                claimNanos.sum() / 1e6 / n, completeNanos.sum() / 1e6 / n,
+                finished ? "" : "   (did not finish within 10 minutes)");
+    }
+
+    private static void latency(DataSource dataSource, Outbox outbox, Ordering ordering, int seconds)
+            throws Exception {
+        truncate(dataSource, outbox);
+        Map<UUID, Long> committedAt = new ConcurrentHashMap<>();
+        Recorder recorder = new Recorder(3);
+        CountingPublisher publisher = new CountingPublisher((message, now) -> {
+            Long committed = committedAt.remove(message.id());
+            if (committed != null) {
+                recorder.recordValue(Math.max(0, now - committed) / 1000);
+            }
+        });
+        OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).ordering(ordering)
+                .relayId("latency-" + ordering).build();
+        relay.start();
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        AtomicLong sent = new AtomicLong();
+        long total = (long) LATENCY_RATE * seconds;
+        CountDownLatch written = new CountDownLatch(1);
+        pacer.scheduleAtFixedRate(() -> {
+            if (sent.incrementAndGet() > total) {
+                written.countDown();
+                return;
+            }
+            writers.execute(() -> writeOne(dataSource, outbox, committedAt, sent.get()));
+        }, 0, 1_000_000 / LATENCY_RATE, TimeUnit.MICROSECONDS);
+        written.await();
+        pacer.shutdownNow();
+        writers.shutdown();
+        writers.awaitTermination(1, TimeUnit.MINUTES);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!committedAt.isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        relay.close();
+        var histogram = recorder.getIntervalHistogram();
+        System.out.printf("%-34s %10d %10.2f %10.2f %10.2f%n", ordering + ", 1 relay", histogram.getTotalCount(),
+                histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0,
+                histogram.getMaxValue() / 1000.0);
+    }
+
+    private static void writeOne(DataSource dataSource, Outbox outbox, Map<UUID, Long> committedAt, long n) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            UUID id = outbox.write(c, message(n));
+            c.commit();
+            committedAt.put(id, System.nanoTime());
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void prefill(DataSource dataSource, Outbox outbox, int messages) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            List<OutboxMessage> batch = new ArrayList<>(WRITE_BATCH);
+            for (int i = 0; i < messages; i++) {
+                batch.add(message(i));
+                if (batch.size() == WRITE_BATCH || i == messages - 1) {
+                    outbox.writeAll(c, batch);
+                    c.commit();
+                    batch.clear();
+                }
+            }
+        }
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("ANALYZE " + outbox.tables().message());
+        }
+    }
+
+    private static void truncate(DataSource dataSource, Outbox outbox) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("TRUNCATE " + outbox.tables().message() + ", " + outbox.tables().partitionLease() + ", "
+                    + outbox.tables().relayInstance());
+        }
+    }
+
+    private static OutboxMessage message(long n) {
+        return OutboxMessage.builder().destination("orders").key("order-" + (n % KEYS)).type("OrderPlaced")
+                .rawPayload(PAYLOAD, "application/json").build();
+    }
+
+    /** Acks everything at once; optionally tells a probe when each message was handed over. */
+    private static final class CountingPublisher implements MessagePublisher {
+        private final Probe probe;
+
+        CountingPublisher(Probe probe) {
+            this.probe = probe;
+        }
+
+        @Override
+        public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
+            long now = System.nanoTime();
+            List<PublishResult> results = new ArrayList<>(batch.size());
+            for (OutboundMessage m : batch) {
+                if (probe != null) {
+                    probe.published(m, now);
+                }
+                results.add(PublishResult.acked(m.id()));
+            }
+            return CompletableFuture.completedFuture(results);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Probe {
+        void published(OutboundMessage message, long nanoTime);
+    }
+}
