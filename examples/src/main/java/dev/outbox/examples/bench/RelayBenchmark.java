@@ -116,14 +116,11 @@ public final class RelayBenchmark {
     private static void latency(DataSource dataSource, Outbox outbox, Ordering ordering, int seconds)
             throws Exception {
         truncate(dataSource, outbox);
-        Map<UUID, Long> committedAt = new ConcurrentHashMap<>();
+        // The writer records its commit time and the publisher its publish time; whichever comes second measures.
+        Map<UUID, long[]> times = new ConcurrentHashMap<>();
         Recorder recorder = new Recorder(3);
-        CountingPublisher publisher = new CountingPublisher((message, now) -> {
-            Long committed = committedAt.remove(message.id());
-            if (committed != null) {
-                recorder.recordValue(Math.max(0, now - committed) / 1000);
-            }
-        });
+        CountingPublisher publisher = new CountingPublisher((message, now) -> meet(times, recorder, message.id(),
+                1, now));
         OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).ordering(ordering)
                 .relayId("latency-" + ordering).build();
         relay.start();
@@ -137,14 +134,14 @@ public final class RelayBenchmark {
                 written.countDown();
                 return;
             }
-            writers.execute(() -> writeOne(dataSource, outbox, committedAt, sent.get()));
+            writers.execute(() -> writeOne(dataSource, outbox, times, recorder, sent.get()));
         }, 0, 1_000_000 / LATENCY_RATE, TimeUnit.MICROSECONDS);
         written.await();
         pacer.shutdownNow();
         writers.shutdown();
         writers.awaitTermination(1, TimeUnit.MINUTES);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!committedAt.isEmpty() && System.nanoTime() < deadline) {
+        while (!times.isEmpty() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         relay.close();
@@ -154,14 +151,27 @@ public final class RelayBenchmark {
                 histogram.getMaxValue() / 1000.0);
     }
 
-    private static void writeOne(DataSource dataSource, Outbox outbox, Map<UUID, Long> committedAt, long n) {
+    private static void writeOne(DataSource dataSource, Outbox outbox, Map<UUID, long[]> times, Recorder recorder,
+                                 long n) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             UUID id = outbox.write(c, message(n));
             c.commit();
-            committedAt.put(id, System.nanoTime());
+            meet(times, recorder, id, 0, System.nanoTime());
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stores side {@code side}'s time (0 commit, 1 publish); the second side records publish minus commit. */
+    private static void meet(Map<UUID, long[]> times, Recorder recorder, UUID id, int side, long nanos) {
+        long[] pair = times.compute(id, (k, v) -> {
+            long[] p = v == null ? new long[] {-1, -1} : v;
+            p[side] = nanos;
+            return p;
+        });
+        if (pair[0] >= 0 && pair[1] >= 0 && times.remove(id) != null) {
+            recorder.recordValue(Math.max(0, pair[1] - pair[0]) / 1000);
         }
     }
 
