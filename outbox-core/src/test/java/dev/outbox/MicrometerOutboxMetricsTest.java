@@ -1,0 +1,51 @@
+package dev.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outbox.spi.PublishResult;
+import dev.outbox.spi.RetryPolicy;
+import dev.outbox.testing.ScriptedPublisher;
+import dev.outbox.testing.TestDatabase;
+import dev.outbox.testing.TestServers;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class MicrometerOutboxMetricsTest {
+
+    @Test
+    void relayEventsAndOutboxStateBecomeMeters() throws Exception {
+        try (TestDatabase db = TestServers.h2().createDatabase("metrics")) {
+            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
+            outbox.schema().create();
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            MicrometerOutboxMetrics metrics = new MicrometerOutboxMetrics(outbox, registry);
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                for (int i = 0; i < 3; i++) {
+                    outbox.write(c, OutboxMessage.builder().destination(i == 2 ? "audit" : "orders")
+                            .type(i == 1 ? "Flaky" : "Ok").rawPayload(new byte[] {1}).build());
+                }
+                c.commit();
+            }
+            assertThat(registry.get("outbox.pending").gauge().value()).isEqualTo(3.0);
+
+            ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> "Flaky".equals(m.type()) && n == 1
+                    ? PublishResult.failed(m.id(), new IllegalStateException("blip"))
+                    : PublishResult.acked(m.id()), Duration.ZERO);
+            try (OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).listener(metrics)
+                    .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(10))).build()) {
+                relay.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> publisher.acked().size() == 3);
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        registry.get("outbox.published").tag("destination", "orders").counter().count() == 2.0);
+            }
+            assertThat(registry.get("outbox.published").tag("destination", "audit").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("outbox.retried").tag("destination", "orders").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("outbox.publish.latency").timer().count()).isEqualTo(3);
+            assertThat(registry.get("outbox.batch").tag("phase", "claim").timer().count()).isGreaterThanOrEqualTo(2);
+        }
+    }
+}
