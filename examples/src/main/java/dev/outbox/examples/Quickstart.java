@@ -1,25 +1,34 @@
 package dev.outbox.examples;
 
 import dev.outbox.Outbox;
+import dev.outbox.InMemoryPublisher;
 import dev.outbox.OutboxMessage;
+import dev.outbox.OutboxRelay;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.OutboxListener;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The quick start: an in-memory H2 database, no servers. Places an order and writes its event in one transaction,
- * then shows that a rolled-back order leaves no event behind.
+ * shows that a rolled-back order leaves no event behind, then lets a relay publish the committed event (to an
+ * in-memory publisher standing in for Kafka, RabbitMQ or SQS).
  */
 public final class Quickstart {
     private Quickstart() {
     }
 
-    public static void main(String[] args) throws SQLException {
+    public static void main(String[] args) throws SQLException, InterruptedException {
         JdbcDataSource dataSource = new JdbcDataSource();
         dataSource.setURL("jdbc:h2:mem:quickstart;DB_CLOSE_DELAY=-1");
 
@@ -40,9 +49,27 @@ public final class Quickstart {
             System.out.println("Outbox now holds:");
             while (rs.next()) {
                 System.out.printf("  %s -> %s key=%s type=%s payload=%s%n", rs.getObject(1), rs.getString(2),
-                        rs.getString(3), rs.getString(4), new String(rs.getBytes(5)));
+                        rs.getString(3), rs.getString(4), new String(rs.getBytes(5), StandardCharsets.UTF_8));
             }
         }
+
+        InMemoryPublisher publisher = new InMemoryPublisher();
+        CountDownLatch published = new CountDownLatch(1);
+        OutboxListener onPublish = new OutboxListener() {
+            @Override
+            public void published(OutboundMessage message, Duration latency) {
+                published.countDown();
+            }
+        };
+        try (OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).listener(onPublish).build()) {
+            relay.start();
+            published.await(30, TimeUnit.SECONDS);
+        }
+        for (OutboundMessage m : publisher.published()) {
+            System.out.printf("Relay published %s to %s (type %s, key %s)%n", m.id(), m.destination(), m.type(),
+                    m.key());
+        }
+        System.out.println("Outbox pending after the relay: " + outbox.admin().stats().pending());
     }
 
     private static UUID placeOrder(JdbcDataSource dataSource, Outbox outbox, String orderId, int total,
