@@ -1,8 +1,22 @@
 package dev.outbox.readme;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.outbox.DeadLetterFilter;
+import dev.outbox.InMemoryPublisher;
+import dev.outbox.MicrometerOutboxMetrics;
+import dev.outbox.Ordering;
 import dev.outbox.Outbox;
+import dev.outbox.OutboxAdmin;
+import dev.outbox.OutboxRelay;
+import dev.outbox.OutboxStats;
+import dev.outbox.spi.MessagePublisher;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
 import dev.outbox.OutboxMessage;
 import dev.outbox.testing.TestDatabase;
 import dev.outbox.testing.TestServers;
@@ -35,7 +49,7 @@ class ReadmeExamplesTest {
     }
 
     @Test
-    void plainJdbcAndJdbiWriteTheOrderAndItsEventTogether() throws SQLException {
+    void writtenEventsArePublishedByTheRelayAndAdministered() throws SQLException {
         DataSource dataSource = db.dataSource();
         Jdbi jdbi = Jdbi.create(dataSource);
 
@@ -66,8 +80,34 @@ class ReadmeExamplesTest {
         });
         // end of README code
 
-        int events = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM outbox_message WHERE message_key IN "
-                + "(SELECT id FROM orders)").mapTo(Integer.class).one());
-        assertThat(events).isEqualTo(2);
+        // README: "Publish with the relay"
+        MessagePublisher publisher = new InMemoryPublisher();
+        MeterRegistry meterRegistry = new SimpleMeterRegistry();
+        OutboxRelay relay = OutboxRelay.builder(outbox)
+                .publisher(publisher)                 // KafkaPublisher, RabbitPublisher, SqsPublisher or your own
+                .ordering(Ordering.BY_KEY)            // or NONE (default): competing relays, highest throughput
+                .listener(new MicrometerOutboxMetrics(outbox, meterRegistry))
+                .build();
+        relay.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ((InMemoryPublisher) publisher).published().size() == 2);
+        relay.close();                            // stops claiming, drains in-flight batches, releases leases
+
+        // README: "Operations"
+        OutboxAdmin admin = outbox.admin();
+        OutboxStats stats = admin.stats();            // pending, oldest pending age, in flight, dead letters, last publish
+        admin.deadLetters(DeadLetterFilter.all().withDestination("orders"), 100);
+        UUID messageId = UUID.randomUUID();
+        admin.replay(messageId);                      // back into the outbox with its original id and position
+        admin.replay(DeadLetterFilter.all().withType("OrderPlaced"));
+        admin.purge(DeadLetterFilter.all().withFailedBefore(Instant.now().minus(Duration.ofDays(30))));
+
+        assertThat(stats.pending()).isZero();
+        assertThat(stats.lastPublishedAt()).isNotNull();
+        assertThat(meterRegistry.get("outbox.published").counter().count()).isEqualTo(2.0);
+        int events = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM outbox_message").mapTo(Integer.class)
+                .one());
+        assertThat(events).isZero();
+        assertThat(((InMemoryPublisher) publisher).published()).extracting(m -> m.key())
+                .containsExactlyInAnyOrder("order-42", "order-43");
     }
 }
