@@ -83,19 +83,18 @@ public final class OutboxAdmin {
     }
 
     private <T> T call(Work<T> work) {
-        try {
-            return outbox.withConnection((connection, messages) -> work.apply(new Context(connection,
-                    new DeadLetterStore(messages, outbox.tables()), messages.dialect())));
-        } catch (SQLException e) {
-            throw new OutboxStoreException("Outbox admin operation on " + outbox.tables() + " failed: "
-                    + e.getMessage(), e);
-        }
+        return run(work, false);
     }
 
     private <T> T transaction(Work<T> work) {
+        return run(work, true);
+    }
+
+    private <T> T run(Work<T> work, boolean transactional) {
+        Outbox.SqlWork<T> sql = (connection, messages) -> work.apply(new Context(connection,
+                new DeadLetterStore(messages, outbox.tables()), messages.dialect()));
         try {
-            return outbox.inTransaction((connection, messages) -> work.apply(new Context(connection,
-                    new DeadLetterStore(messages, outbox.tables()), messages.dialect())));
+            return transactional ? outbox.inTransaction(sql) : outbox.withConnection(sql);
         } catch (SQLException e) {
             throw new OutboxStoreException("Outbox admin operation on " + outbox.tables() + " failed: "
                     + e.getMessage(), e);

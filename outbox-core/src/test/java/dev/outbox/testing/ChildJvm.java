@@ -115,6 +115,16 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** Whether {@code mainClass} is on this JVM's classpath, so that a child can run it. */
+    public static boolean onClasspath(String mainClass) {
+        try {
+            Class.forName(mainClass, false, ChildJvm.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     /** A port free on 127.0.0.1 right now. */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -25,26 +25,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * What every SQL dialect must do, run against the real database: schema creation, the transactional write of every
  * envelope field, rejection of what would break atomicity, and validation before any SQL. A dialect's test is a
  * few lines extending this class; a custom dialect's author extends it the same way.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class DialectContract {
+public abstract class DialectContract extends DatabaseContract {
     private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-
-    protected TestDatabase db;
-    protected Outbox outbox;
-
-    /** The server to run against, usually from {@link TestServers}. */
-    protected abstract JdbcServer server();
 
     /** The dialect under test; null (the default) lets the outbox detect it, which is then also tested. */
     protected Dialect dialect() {
@@ -54,20 +44,6 @@ public abstract class DialectContract {
     /** The name the dialect must have, detected or given. */
     protected abstract String expectedDialectName();
 
-    @BeforeAll
-    void createDatabase() {
-        db = server().createDatabase(getClass().getSimpleName());
-        outbox = builder().build();
-        outbox.schema().create();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
-    }
-
     @BeforeEach
     void emptyOutbox() throws SQLException {
         try (Connection c = db.connection(); Statement s = c.createStatement()) {
@@ -75,8 +51,9 @@ public abstract class DialectContract {
         }
     }
 
-    protected Outbox.Builder builder() {
-        return Outbox.builder().dataSource(db.dataSource()).dialect(dialect());
+    @Override
+    protected Outbox.Builder configure(Outbox.Builder builder) {
+        return builder.dialect(dialect());
     }
 
     @Test

@@ -25,12 +25,7 @@ public final class EmbeddedElasticMq implements AutoCloseable {
     }
 
     static boolean available() {
-        try {
-            Class.forName(MAIN, false, EmbeddedElasticMq.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
+        return ChildJvm.onClasspath(MAIN);
     }
 
     public static EmbeddedElasticMq start() {

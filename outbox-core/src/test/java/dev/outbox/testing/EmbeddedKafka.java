@@ -29,12 +29,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** True when the broker classes are on the classpath. */
     static boolean available() {
-        try {
-            Class.forName(MAIN, false, EmbeddedKafka.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
+        return ChildJvm.onClasspath(MAIN);
     }
 
     /** Formats a fresh log directory and starts the broker; returns once it accepts connections. */

@@ -35,12 +35,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * What the relay guarantees, run against a real database with in-memory publishers that fail on purpose:
@@ -48,29 +45,14 @@ import org.junit.jupiter.api.TestInstance;
  * letters replay with their id, dead relays' claims are taken over, close drains, and ordered relays keep per-key
  * order across instances. A dialect's relay test is a few lines extending this class.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class RelayContract {
+public abstract class RelayContract extends DatabaseContract {
     private static final Duration WAIT = Duration.ofSeconds(45);
 
-    protected TestDatabase db;
-    protected Outbox outbox;
     private final List<OutboxRelay> relays = new ArrayList<>();
 
-    /** The server to run against, usually from {@link TestServers}. */
-    protected abstract JdbcServer server();
-
-    @BeforeAll
-    void createDatabase() {
-        db = server().createDatabase(getClass().getSimpleName());
-        outbox = Outbox.builder().dataSource(db.dataSource()).partitions(8).build();
-        outbox.schema().create();
-    }
-
-    @AfterAll
-    void dropDatabase() {
-        if (db != null) {
-            db.close();
-        }
+    @Override
+    protected Outbox.Builder configure(Outbox.Builder builder) {
+        return builder.partitions(8);
     }
 
     @BeforeEach
