@@ -8,6 +8,7 @@ import dev.outbox.internal.RelayStore;
 import dev.outbox.internal.WakeSignal;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.Dialect;
+import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.OutboxListener;
@@ -504,9 +505,9 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         Map<String, String> headers = new LinkedHashMap<>(m.headers());
-        headers.put("outbox-dead-letter-reason", DeadLetterStore.truncate(dead.error()));
-        headers.put("outbox-original-destination", m.destination());
-        headers.put("outbox-attempts", Integer.toString(dead.attempts()));
+        headers.put(Envelope.DEAD_LETTER_REASON, DeadLetterStore.truncate(dead.error()));
+        headers.put(Envelope.ORIGINAL_DESTINATION, m.destination());
+        headers.put(Envelope.ATTEMPTS, Integer.toString(dead.attempts()));
         OutboundMessage copy = new OutboundMessage(m.id(), destination, m.routingKey(), m.key(), m.partition(),
                 m.type(), m.contentType(), m.payload(), headers, m.correlationId(), m.causationId(), m.traceparent(),
                 m.tracestate(), m.createdAt(), m.availableAt(), dead.attempts());

@@ -59,6 +59,12 @@ public final class MySqlDialect implements Dialect {
         return value == null ? null : value.toInstant(ZoneOffset.UTC);
     }
 
+    /** INSERT IGNORE: safe here because the library validates lengths before, so nothing else is ignored. */
+    @Override
+    public String insertIfAbsent(String table, String columns, int count) {
+        return Dialect.super.insertIfAbsent(table, columns, count).replaceFirst("INSERT INTO", "INSERT IGNORE INTO");
+    }
+
     @Override
     public String deleteLimit(int rows) {
         return " LIMIT " + rows;

@@ -28,6 +28,12 @@ public final class PostgresDialect extends ObjectTypesDialect {
         return Optional.of("SELECT pg_notify(?, NULL)");
     }
 
+    /** ON CONFLICT DO NOTHING: a failed statement would abort a PostgreSQL transaction. */
+    @Override
+    public String insertIfAbsent(String table, String columns, int count) {
+        return super.insertIfAbsent(table, columns, count) + " ON CONFLICT DO NOTHING";
+    }
+
     @Override
     public Optional<String> claimTimeoutStatement(Duration timeout) {
         return Optional.of("SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, timeout.toMillis()));

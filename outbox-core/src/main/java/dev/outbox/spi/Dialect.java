@@ -54,6 +54,16 @@ public interface Dialect {
     }
 
     /**
+     * An INSERT of {@code columns} into {@code table} that leaves an existing row with the same primary key alone.
+     * It either updates no row, or fails with an integrity violation (SQLState class 23) without ending the
+     * transaction; callers treat both as "already there". The default is a plain INSERT, which does the latter on
+     * databases that keep a transaction usable after a failed statement (MySQL, H2).
+     */
+    default String insertIfAbsent(String table, String columns, int count) {
+        return "INSERT INTO " + table + " (" + columns + ") VALUES (" + "?, ".repeat(count - 1) + "?)";
+    }
+
+    /**
      * A statement run first in each claim transaction so that the database ends it if the relay stops answering for
      * {@code timeout} (a frozen process keeps its claims' locks otherwise); empty where the database has none.
      */

@@ -1,0 +1,17 @@
+package dev.outbox;
+
+/**
+ * Thrown by a handler (or by the consumer while decoding) when a message can never be processed, whatever the
+ * number of attempts: it is dead-lettered at once with this exception's message as the reason.
+ */
+public class PoisonMessageException extends OutboxException {
+    private static final long serialVersionUID = 1L;
+
+    public PoisonMessageException(String message) {
+        super(message);
+    }
+
+    public PoisonMessageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

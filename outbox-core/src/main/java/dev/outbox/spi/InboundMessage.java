@@ -1,0 +1,61 @@
+package dev.outbox.spi;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A received message as the consumer side sees it, whatever the broker: the same envelope the relay wrote,
+ * read back by {@link Envelope#inbound}. Broker adapters build it; handlers read it.
+ *
+ * @param id message id, or null when the message carried none
+ * @param destination topic, exchange or queue it was received from
+ * @param key ordering key, or null
+ * @param type event type, or null
+ * @param contentType payload MIME type, or null
+ * @param payload payload bytes, never null (treat as read-only)
+ * @param headers user headers (envelope fields removed), never null
+ * @param correlationId correlation id, or null
+ * @param causationId causation id, or null
+ * @param traceparent W3C traceparent, or null
+ * @param tracestate W3C tracestate, or null
+ * @param createdAt when the producer wrote it, or null when unknown
+ * @param deliveryAttempt the broker's delivery count (1 for the first delivery), or 0 when the broker does not say
+ */
+public record InboundMessage(
+        String id,
+        String destination,
+        String key,
+        String type,
+        String contentType,
+        byte[] payload,
+        Map<String, String> headers,
+        String correlationId,
+        String causationId,
+        String traceparent,
+        String tracestate,
+        Instant createdAt,
+        int deliveryAttempt) {
+
+    public InboundMessage {
+        Objects.requireNonNull(destination, "destination");
+        payload = payload == null ? new byte[0] : payload;
+        headers = headers == null || headers.isEmpty()
+                ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    }
+
+    /** A copy with another id, e.g. from a fallback id strategy. */
+    public InboundMessage withId(String newId) {
+        return new InboundMessage(newId, destination, key, type, contentType, payload, headers, correlationId,
+                causationId, traceparent, tracestate, createdAt, deliveryAttempt);
+    }
+
+    @Override
+    public String toString() {
+        return "InboundMessage[id=" + id + ", destination=" + destination + ", key=" + key + ", type=" + type
+                + ", deliveryAttempt=" + deliveryAttempt + "]";
+    }
+}

@@ -1,0 +1,13 @@
+package dev.outbox.jdbc;
+
+import dev.outbox.testing.DeduplicationStoreContract;
+import dev.outbox.testing.JdbcServer;
+import dev.outbox.testing.TestServers;
+
+class H2DeduplicationStoreTest extends DeduplicationStoreContract {
+
+    @Override
+    protected JdbcServer server() {
+        return TestServers.h2();
+    }
+}
