@@ -11,6 +11,7 @@ import dev.outbox.spi.DeduplicationStore;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.InboundMessage;
+import dev.outbox.spi.MessageProcessor;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PayloadCodec;
 import dev.outbox.spi.RetryPolicy;
@@ -58,7 +59,7 @@ import org.slf4j.MDC;
  * {@link PoisonMessageException}. Database failures outside the handler leave the message unprocessed and
  * unacknowledged, never dead-lettered. Thread-safe: bindings may call {@code process} from several threads.
  */
-public final class IdempotentConsumer {
+public final class IdempotentConsumer implements MessageProcessor {
     /** Default in-process retry backoff: short, because the broker delivery waits meanwhile. */
     public static final RetryPolicy DEFAULT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100), Duration.ofSeconds(2));
     /** Default attempts before dead-lettering: transient failures get a second and third chance. */
@@ -120,6 +121,7 @@ public final class IdempotentConsumer {
      * Processes one received message: exactly once in effect, with in-process retries. Blocks during backoff; an
      * interrupt ends the retries with {@link ConsumeOutcome.NotProcessed}.
      */
+    @Override
     public ConsumeOutcome process(InboundMessage received) {
         Objects.requireNonNull(received, "message");
         InboundMessage message = received;

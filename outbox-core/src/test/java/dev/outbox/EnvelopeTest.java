@@ -51,4 +51,16 @@ class EnvelopeTest {
         assertThat(in.id()).isNull();
         assertThat(in.createdAt()).isNull();
     }
+
+    @Test
+    void deadLetterHeadersCarryTheMessageTheReasonAndTheOrigin() {
+        InboundMessage in = Envelope.inbound("orders", new byte[0],
+                Map.of(Envelope.MESSAGE_ID, "m-1", Envelope.TYPE, "OrderPlaced", "tenant", "acme"), 3);
+        Map<String, String> headers = Envelope.deadLetterHeaders(in, new ConsumeOutcome.DeadLettered(
+                "handler failed 3 time(s)", new IllegalStateException("x"), 3, false));
+        assertThat(headers).containsEntry(Envelope.MESSAGE_ID, "m-1").containsEntry(Envelope.TYPE, "OrderPlaced")
+                .containsEntry("tenant", "acme").containsEntry(Envelope.DEAD_LETTER_REASON, "handler failed 3 time(s)")
+                .containsEntry(Envelope.ORIGINAL_DESTINATION, "orders").containsEntry(Envelope.ATTEMPTS, "3")
+                .containsEntry(Envelope.ERROR_CLASS, "java.lang.IllegalStateException");
+    }
 }

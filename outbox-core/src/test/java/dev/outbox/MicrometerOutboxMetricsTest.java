@@ -3,6 +3,8 @@ package dev.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.PublishResult;
 import dev.outbox.spi.RetryPolicy;
 import dev.outbox.testing.ScriptedPublisher;
@@ -11,6 +13,7 @@ import dev.outbox.testing.TestServers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MicrometerOutboxMetricsTest {
@@ -47,5 +50,37 @@ class MicrometerOutboxMetricsTest {
             assertThat(registry.get("outbox.publish.latency").timer().count()).isEqualTo(3);
             assertThat(registry.get("outbox.batch").tag("phase", "claim").timer().count()).isGreaterThanOrEqualTo(2);
         }
+    }
+
+    @Test
+    void consumerOutcomesBecomeMeters() throws Exception {
+        try (TestDatabase db = TestServers.h2().createDatabase("consumer_metrics")) {
+            Outbox.builder().dataSource(db.dataSource()).build().schema().create();
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            IdempotentConsumer consumer = IdempotentConsumer.builder("billing").dataSource(db.dataSource())
+                    .handler((m, h) -> {
+                        if ("bad".equals(m.id())) {
+                            throw new IllegalStateException("boom");
+                        }
+                    })
+                    .retryPolicy(RetryPolicy.fixed(Duration.ZERO))
+                    .listener(new MicrometerConsumerMetrics(registry)).build();
+            InboundMessage ok = Envelope.inbound("orders", new byte[0], Map.of(Envelope.MESSAGE_ID, "ok"), 1);
+            InboundMessage bad = Envelope.inbound("orders", new byte[0], Map.of(Envelope.MESSAGE_ID, "bad"), 1);
+            consumer.process(ok);
+            consumer.process(ok);
+            consumer.process(bad);
+
+            assertThat(count(registry, "outbox.consumer.processed")).isEqualTo(1.0);
+            assertThat(count(registry, "outbox.consumer.duplicates")).isEqualTo(1.0);
+            assertThat(count(registry, "outbox.consumer.retries")).isEqualTo(2.0);
+            assertThat(count(registry, "outbox.consumer.dead.lettered")).isEqualTo(1.0);
+            assertThat(registry.get("outbox.consumer.handler").tag("consumer", "billing").timer().count())
+                    .isEqualTo(1);
+        }
+    }
+
+    private static double count(SimpleMeterRegistry registry, String name) {
+        return registry.get(name).tag("consumer", "billing").tag("destination", "orders").counter().count();
     }
 }

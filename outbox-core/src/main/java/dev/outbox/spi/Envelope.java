@@ -1,5 +1,6 @@
 package dev.outbox.spi;
 
+import dev.outbox.ConsumeOutcome;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -26,6 +27,7 @@ public final class Envelope {
     public static final String DEAD_LETTER_REASON = "outbox-dead-letter-reason";
     public static final String ORIGINAL_DESTINATION = "outbox-original-destination";
     public static final String ATTEMPTS = "outbox-attempts";
+    public static final String ERROR_CLASS = "outbox-error-class";
 
     private static final Set<String> FIELDS = Set.of(MESSAGE_ID, TYPE, KEY, CONTENT_TYPE, CORRELATION_ID,
             CAUSATION_ID, CREATED_AT, TRACEPARENT, TRACESTATE);
@@ -45,6 +47,36 @@ public final class Envelope {
         headers.put(CREATED_AT, m.createdAt().toString());
         put(headers, TRACEPARENT, m.traceparent());
         put(headers, TRACESTATE, m.tracestate());
+        return headers;
+    }
+
+    /** The headers of a received message as it was sent: user headers and envelope fields. */
+    public static Map<String, String> headers(InboundMessage m) {
+        Map<String, String> headers = new LinkedHashMap<>(m.headers());
+        put(headers, MESSAGE_ID, m.id());
+        put(headers, TYPE, m.type());
+        put(headers, KEY, m.key());
+        put(headers, CONTENT_TYPE, m.contentType());
+        put(headers, CORRELATION_ID, m.correlationId());
+        put(headers, CAUSATION_ID, m.causationId());
+        put(headers, CREATED_AT, m.createdAt() == null ? null : m.createdAt().toString());
+        put(headers, TRACEPARENT, m.traceparent());
+        put(headers, TRACESTATE, m.tracestate());
+        return headers;
+    }
+
+    /**
+     * The headers of a consumer-side dead letter: the message's own, plus the reason, the original destination
+     * and the attempts made, so that it can be inspected and replayed from the dead-letter destination.
+     */
+    public static Map<String, String> deadLetterHeaders(InboundMessage m, ConsumeOutcome.DeadLettered outcome) {
+        Map<String, String> headers = headers(m);
+        headers.put(DEAD_LETTER_REASON, outcome.reason());
+        headers.put(ORIGINAL_DESTINATION, m.destination());
+        headers.put(ATTEMPTS, Integer.toString(outcome.attempts()));
+        if (outcome.cause() != null) {
+            headers.put(ERROR_CLASS, outcome.cause().getClass().getName());
+        }
         return headers;
     }
 

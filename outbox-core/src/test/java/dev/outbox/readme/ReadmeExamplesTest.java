@@ -3,7 +3,10 @@ package dev.outbox.readme;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.ConsumeOutcome;
 import dev.outbox.DeadLetterFilter;
+import dev.outbox.IdempotentConsumer;
+import dev.outbox.MicrometerConsumerMetrics;
 import dev.outbox.InMemoryPublisher;
 import dev.outbox.MicrometerOutboxMetrics;
 import dev.outbox.Ordering;
@@ -11,6 +14,8 @@ import dev.outbox.Outbox;
 import dev.outbox.OutboxAdmin;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxStats;
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessagePublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -46,6 +51,10 @@ class ReadmeExamplesTest {
     @AfterAll
     static void drop() {
         db.close();
+    }
+
+    /** The README's event type. */
+    record OrderPlaced(String orderId, int total) {
     }
 
     @Test
@@ -101,6 +110,21 @@ class ReadmeExamplesTest {
         admin.replay(DeadLetterFilter.all().withType("OrderPlaced"));
         admin.purge(DeadLetterFilter.all().withFailedBefore(Instant.now().minus(Duration.ofDays(30))));
 
+        // README: "Consume exactly once in effect"
+        jdbi.useHandle(h -> h.execute("CREATE TABLE invoices (order_id VARCHAR(64) PRIMARY KEY, total INT)"));
+        IdempotentConsumer consumer = IdempotentConsumer.builder("billing")      // the name scopes deduplication
+                .jdbi(jdbi)
+                .handler(OrderPlaced.class, (order, message, handle) ->
+                        handle.execute("INSERT INTO invoices (order_id, total) VALUES (?, ?)", order.orderId(), order.total()))
+                .listener(new MicrometerConsumerMetrics(meterRegistry))
+                .build();
+        InboundMessage message = Envelope.inbound("orders", "{\"orderId\":\"order-42\",\"total\":1999}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of(Envelope.MESSAGE_ID, "m-42"), 1);
+
+        ConsumeOutcome outcome = consumer.process(message);   // what a broker binding calls for each delivery
+
+        assertThat(outcome).isInstanceOf(ConsumeOutcome.Processed.class);
+        assertThat(consumer.process(message)).isInstanceOf(ConsumeOutcome.Duplicate.class);
         assertThat(stats.pending()).isZero();
         assertThat(stats.lastPublishedAt()).isNotNull();
         assertThat(meterRegistry.get("outbox.published").counter().count()).isEqualTo(2.0);
