@@ -1,0 +1,115 @@
+package dev.outbox.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Connection;
+import dev.outbox.OutboxMessage;
+import dev.outbox.OutboxRelay;
+import dev.outbox.spi.InboundMessage;
+import dev.outbox.spi.MessagePublisher;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.PublishResult;
+import dev.outbox.spi.RetryPolicy;
+import dev.outbox.testing.PublisherContract;
+import dev.outbox.testing.TestServers;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RabbitPublisherTest extends PublisherContract {
+    private Connection admin;
+
+    @BeforeAll
+    void connect() {
+        admin = RabbitTestBroker.connect("outbox-test-admin");
+    }
+
+    @AfterAll
+    void disconnect() throws Exception {
+        admin.close();
+    }
+
+    @Override
+    protected MessagePublisher createPublisher() {
+        return RabbitPublisher.builder(RabbitTestBroker.factory()).build();
+    }
+
+    @Override
+    protected String createDestination(String base) {
+        String queue = TestServers.uniqueName(base);
+        RabbitTestBroker.declare(admin, queue, RabbitTopology.QueueType.CLASSIC);
+        return queue;
+    }
+
+    @Override
+    protected List<InboundMessage> receive(String destination, int count, Duration timeout) {
+        return RabbitTestBroker.drain(admin, destination, count, timeout);
+    }
+
+    @Test
+    void unroutableMessageIsAFailureNotASilentDrop() throws Exception {
+        OutboundMessage nowhere = new OutboundMessage(UUID.randomUUID(), "amq.direct", "no-queue-bound-here", null,
+                0, "T", null, new byte[] {1}, Map.of(), null, null, null, null, Instant.now(), Instant.now(), 0);
+        List<PublishResult> results = publisher.publish(List.of(nowhere)).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        assertThat(results).singleElement().isInstanceOfSatisfying(PublishResult.Failed.class,
+                f -> assertThat(f.cause()).hasMessageContaining("unroutable").hasMessageContaining("no-queue-bound-here"));
+    }
+
+    @Test
+    void messageOverTheSizeLimitIsRejectedWithTheLimitNamed() throws Exception {
+        try (RabbitPublisher small = RabbitPublisher.builder(RabbitTestBroker.factory()).maxMessageBytes(10).build()) {
+            OutboundMessage big = outbound(createDestination("big"), "k", "more than ten bytes");
+            assertThat(small.publish(List.of(big)).toCompletableFuture().get(30, TimeUnit.SECONDS)).singleElement()
+                    .isInstanceOfSatisfying(PublishResult.Rejected.class,
+                            r -> assertThat(r.reason()).contains("10").contains("maxMessageBytes"));
+        }
+    }
+
+    @Test
+    void connectionsCutMidStreamRecoverAndNothingIsLost() throws Exception {
+        String queue = createDestination("outage");
+        Set<String> written = new HashSet<>();
+        try (java.sql.Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            List<OutboxMessage> messages = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                messages.add(OutboxMessage.builder().destination(queue).key("k" + (i % 50)).type("T")
+                        .rawPayload(new byte[200]).build());
+            }
+            outbox.writeAll(c, messages).forEach(id -> written.add(id.toString()));
+            c.commit();
+        }
+        Set<String> received = new HashSet<>();
+        try (RabbitPublisher recovering = RabbitPublisher.builder(RabbitTestBroker.factory()).build();
+             OutboxRelay relay = OutboxRelay.builder(outbox).publisher(recovering).batchSize(100)
+                     .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(200))).build()) {
+            relay.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                received.addAll(ids(RabbitTestBroker.drain(admin, queue, 500, Duration.ofMillis(200))));
+                return received.size() >= 300;
+            });
+            RabbitTestBroker.closeAllConnections();
+            await().atMost(Duration.ofSeconds(120)).until(() -> {
+                received.addAll(ids(RabbitTestBroker.drain(admin, queue, 3000, Duration.ofMillis(500))));
+                return received.containsAll(written);
+            });
+        }
+        assertThat(received).containsAll(written);
+        assertThat(outbox.admin().stats().pending()).isZero();
+    }
+
+    private static List<String> ids(List<InboundMessage> messages) {
+        return messages.stream().map(InboundMessage::id).toList();
+    }
+}
