@@ -77,8 +77,21 @@ public final class RelayBenchmark {
     private static void drain(DataSource dataSource, Outbox outbox, Ordering ordering, int relayCount, int messages)
             throws Exception {
         truncate(dataSource, outbox);
-        prefill(dataSource, outbox, messages);
-        CountingPublisher publisher = new CountingPublisher(null);
+        prefill(dataSource, outbox, messages, "orders");
+        Drain result = drain(outbox, new CountingPublisher(null), ordering, relayCount, messages);
+        System.out.printf("%-34s %10.2f %10.0f %14.2f %14.2f%s%n",
+                ordering + ", " + relayCount + " relay" + (relayCount > 1 ? "s" : ""), result.seconds(),
+                messages / result.seconds(), result.claimMillis(), result.recordMillis(),
+                result.finished() ? "" : "   (did not finish within 10 minutes)");
+    }
+
+    /** How a drain went: wall time, mean claim and record time per batch, and whether it finished. */
+    record Drain(double seconds, double claimMillis, double recordMillis, boolean finished) {
+    }
+
+    /** Runs {@code relayCount} relays through {@code publisher} until {@code messages} are completed. */
+    static Drain drain(Outbox outbox, MessagePublisher publisher, Ordering ordering, int relayCount, int messages)
+            throws InterruptedException {
         AtomicLong completed = new AtomicLong();
         LongAdder claimNanos = new LongAdder();
         LongAdder completeNanos = new LongAdder();
@@ -86,13 +99,17 @@ public final class RelayBenchmark {
         CountDownLatch done = new CountDownLatch(1);
         OutboxListener counter = new OutboxListener() {
             @Override
+            public void published(OutboundMessage message, Duration latency) {
+                if (completed.incrementAndGet() >= messages) {
+                    done.countDown();
+                }
+            }
+
+            @Override
             public void batchCompleted(int size, Duration claim, Duration publish, Duration complete) {
                 claimNanos.add(claim.toNanos());
                 completeNanos.add(complete.toNanos());
                 batches.increment();
-                if (completed.addAndGet(size) >= messages) {
-                    done.countDown();
-                }
             }
         };
         List<OutboxRelay> relays = new ArrayList<>();
@@ -107,10 +124,7 @@ public final class RelayBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         relays.forEach(OutboxRelay::close);
         long n = Math.max(1, batches.sum());
-        System.out.printf("%-34s %10.2f %10.0f %14.2f %14.2f%s%n",
-                ordering + ", " + relayCount + " relay" + (relayCount > 1 ? "s" : ""), seconds, messages / seconds,
-                claimNanos.sum() / 1e6 / n, completeNanos.sum() / 1e6 / n,
-                finished ? "" : "   (did not finish within 10 minutes)");
+        return new Drain(seconds, claimNanos.sum() / 1e6 / n, completeNanos.sum() / 1e6 / n, finished);
     }
 
     private static void latency(DataSource dataSource, Outbox outbox, Ordering ordering, int seconds)
@@ -155,7 +169,7 @@ public final class RelayBenchmark {
                                  long n) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            UUID id = outbox.write(c, message(n));
+            UUID id = outbox.write(c, message(n, "orders"));
             c.commit();
             meet(times, recorder, id, 0, System.nanoTime());
         } catch (SQLException e) {
@@ -175,12 +189,13 @@ public final class RelayBenchmark {
         }
     }
 
-    private static void prefill(DataSource dataSource, Outbox outbox, int messages) throws SQLException {
+    static void prefill(DataSource dataSource, Outbox outbox, int messages, String destination)
+            throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             List<OutboxMessage> batch = new ArrayList<>(WRITE_BATCH);
             for (int i = 0; i < messages; i++) {
-                batch.add(message(i));
+                batch.add(message(i, destination));
                 if (batch.size() == WRITE_BATCH || i == messages - 1) {
                     outbox.writeAll(c, batch);
                     c.commit();
@@ -193,15 +208,15 @@ public final class RelayBenchmark {
         }
     }
 
-    private static void truncate(DataSource dataSource, Outbox outbox) throws SQLException {
+    static void truncate(DataSource dataSource, Outbox outbox) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE " + outbox.tables().message() + ", " + outbox.tables().partitionLease() + ", "
                     + outbox.tables().relayInstance());
         }
     }
 
-    private static OutboxMessage message(long n) {
-        return OutboxMessage.builder().destination("orders").key("order-" + (n % KEYS)).type("OrderPlaced")
+    static OutboxMessage message(long n, String destination) {
+        return OutboxMessage.builder().destination(destination).key("order-" + (n % KEYS)).type("OrderPlaced")
                 .rawPayload(PAYLOAD, "application/json").build();
     }
 
