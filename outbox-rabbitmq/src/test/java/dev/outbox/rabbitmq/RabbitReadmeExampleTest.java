@@ -1,0 +1,70 @@
+package dev.outbox.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.outbox.IdempotentConsumer;
+import dev.outbox.Outbox;
+import dev.outbox.OutboxMessage;
+import dev.outbox.OutboxRelay;
+import dev.outbox.testing.TestDatabase;
+import dev.outbox.testing.TestServers;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The README's RabbitMQ code, run against the real broker: an event goes from the outbox to a consumer. */
+class RabbitReadmeExampleTest {
+
+    @Test
+    void eventTravelsFromTheOutboxThroughRabbitMqToTheConsumer() throws Exception {
+        URI rabbitUri = TestServers.rabbitmq();
+        String queue = TestServers.uniqueName("billing.orders");
+        try (TestDatabase db = TestServers.h2().createDatabase("rabbit_readme")) {
+            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
+            outbox.schema().create();
+            AtomicInteger handled = new AtomicInteger();
+            IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi())
+                    .handler((message, handle) -> handled.incrementAndGet()).build();
+
+            // README: "RabbitMQ"
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setUri(rabbitUri);                    // e.g. amqp://guest:guest@localhost:5672
+            RabbitPublisher publisher = RabbitPublisher.builder(factory).build();
+            OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).build();
+            relay.start();
+
+            Connection connection = factory.newConnection("billing");
+            try (Channel channel = connection.createChannel()) {
+                RabbitTopology.declare(channel, queue, RabbitTopology.QueueType.QUORUM);
+            }
+            RabbitConsumerBinding binding = RabbitConsumerBinding.builder(connection, queue, consumer)
+                    .prefetch(50).build();
+            binding.start();
+            // end of README code
+
+            try (java.sql.Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                outbox.write(c, OutboxMessage.builder().destination(queue).type("OrderPlaced")
+                        .payload(Map.of("orderId", "o-1")).build());
+                c.commit();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> handled.get() == 1);
+            binding.close();
+            relay.close();
+            publisher.close();
+            try (Channel channel = connection.createChannel()) {
+                channel.queueDelete(queue);
+                channel.queueDelete(RabbitTopology.deadLetterQueue(queue));
+                channel.exchangeDelete(RabbitTopology.deadLetterExchange(queue));
+            }
+            connection.close();
+            assertThat(handled).hasValue(1);
+        }
+    }
+}
