@@ -1,0 +1,463 @@
+package dev.outbox.kafka;
+
+import dev.outbox.ConsumeOutcome;
+import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.InboundMessage;
+import dev.outbox.spi.MessageProcessor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes Kafka topics into a {@link MessageProcessor} (an {@code IdempotentConsumer}), committing a record's offset
+ * only after the processor committed it, found it a duplicate, or had it dead-lettered. Each consumer thread runs its
+ * own {@code KafkaConsumer} in the group and processes its partitions' records one at a time, in offset order.
+ *
+ * <pre>{@code
+ * KafkaConsumerBinding binding = KafkaConsumerBinding.builder("localhost:9092", "billing", consumer)
+ *         .topics("orders")
+ *         .build();
+ * binding.start();
+ * }</pre>
+ *
+ * <p>A record the processor could not process (the database was down), or that made it throw, stops its partition:
+ * the consumer seeks back to it and pauses that partition for {@code retryDelay}, so later records of the same
+ * partition never overtake it while other partitions go on. Dead letters go to {@code <topic>.DLT} (configurable)
+ * with the original key and value, the reason headers of {@link Envelope#deadLetterHeaders} and the original
+ * partition and offset ({@link KafkaEnvelope#ORIGINAL_PARTITION}, {@link KafkaEnvelope#ORIGINAL_OFFSET}); the offset
+ * is committed only once the dead-letter topic acknowledged the record.
+ *
+ * <p>Offsets are committed synchronously after each polled batch and when partitions are revoked, so a rebalance
+ * hands over exactly what was processed. Kafka keeps no delivery count: the attempt number the processor sees counts
+ * this binding's own redeliveries of a record, and starts again after a rebalance or restart.
+ */
+public final class KafkaConsumerBinding implements AutoCloseable {
+    /** How long a partition pauses after a record could not be processed, so that an outage does not spin. */
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
+    /** How long {@link #close()} waits for the records being processed and the final commit. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Suffix of the default dead-letter topic. */
+    public static final String DEAD_LETTER_SUFFIX = ".DLT";
+    /**
+     * Consumer settings applied unless overridden: {@code auto.offset.reset=earliest} (a new group reads what was
+     * published before it started) and {@code max.poll.records=100} (a batch is processed well within
+     * {@code max.poll.interval.ms}, retries included). Auto-commit is always off.
+     */
+    public static final Map<String, Object> DEFAULTS = Map.of(
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaConsumerBinding.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+
+    private final Builder config;
+    private final List<Worker> workers = new ArrayList<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Producer<byte[], byte[]> deadLetters;
+
+    private KafkaConsumerBinding(Builder config) {
+        this.config = config;
+    }
+
+    /**
+     * A binding for consumer group {@code groupId} on the cluster at {@code bootstrapServers}; name its topics with
+     * {@link Builder#topics}.
+     */
+    public static Builder builder(String bootstrapServers, String groupId, MessageProcessor processor) {
+        return new Builder(processor)
+                .property(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Objects.requireNonNull(bootstrapServers,
+                        "bootstrapServers"))
+                .property(ConsumerConfig.GROUP_ID_CONFIG, Objects.requireNonNull(groupId, "groupId"));
+    }
+
+    /**
+     * Creates the consumers and the dead-letter producer and starts the consumer threads; they connect, join the
+     * group and get partitions in the background.
+     *
+     * @throws OutboxConfigurationException when the Kafka client refuses the settings
+     */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("KafkaConsumerBinding for " + config.topics + " was already started");
+        }
+        try {
+            deadLetters = new KafkaProducer<>(config.producerConfig(), new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            for (int i = 0; i < config.consumers; i++) {
+                workers.add(new Worker(new KafkaConsumer<>(config.consumerConfig(i), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())));
+            }
+        } catch (KafkaException e) {
+            workers.forEach(w -> w.consumer.close(Duration.ZERO));
+            if (deadLetters != null) {
+                deadLetters.close(Duration.ZERO);
+            }
+            throw new OutboxConfigurationException("KafkaConsumerBinding: the Kafka client refused the settings: "
+                    + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), e);
+        }
+        for (int i = 0; i < workers.size(); i++) {
+            Thread thread = new Thread(workers.get(i), "outbox-kafka-" + config.groupId() + "-" + i);
+            thread.setDaemon(true);
+            workers.get(i).thread = thread;
+            thread.start();
+        }
+        log.info("Consuming Kafka topics {} as group {} ({} consumer(s))", config.topics, config.groupId(),
+                workers.size());
+    }
+
+    /**
+     * Stops polling, lets each consumer finish the record it is processing, commits what was processed, leaves the
+     * group and closes the clients; waits up to {@code closeTimeout}. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true) || !started.get()) {
+            return;
+        }
+        workers.forEach(Worker::stop);
+        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        for (Worker worker : workers) {
+            try {
+                worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (worker.thread.isAlive()) {
+                log.warn("Kafka consumer {} did not stop within {}", worker.thread.getName(), config.closeTimeout);
+            }
+        }
+        deadLetters.close(config.closeTimeout);
+        log.info("Stopped consuming Kafka topics {} as group {}", config.topics, config.groupId());
+    }
+
+    /** One {@code KafkaConsumer} and the thread that polls it; all its state is confined to that thread. */
+    private final class Worker implements Runnable, ConsumerRebalanceListener {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
+        private final Map<TopicPartition, Long> pausedUntil = new HashMap<>();
+        private final Map<TopicPartition, long[]> redeliveries = new HashMap<>();
+        private volatile boolean stopping;
+        private Thread thread;
+
+        Worker(KafkaConsumer<byte[], byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        void stop() {
+            stopping = true;
+            consumer.wakeup();
+        }
+
+        @Override
+        public void run() {
+            try {
+                consumer.subscribe(config.topics, this);
+                while (!stopping) {
+                    try {
+                        resumeDue();
+                        process(consumer.poll(POLL_TIMEOUT));
+                        commit();
+                    } catch (WakeupException | InterruptException e) {
+                        if (!stopping) {
+                            throw e;
+                        }
+                    } catch (KafkaException e) {
+                        log.warn("Kafka consumer {} failed; retrying in {}: {}", thread.getName(), config.retryDelay,
+                                e.toString());
+                        sleep(config.retryDelay);
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.error("Kafka consumer {} stopped on an unexpected error", thread.getName(), e);
+            } finally {
+                try {
+                    commit();
+                } catch (KafkaException e) {
+                    log.warn("Final offset commit of {} failed; its last records will be redelivered: {}",
+                            thread.getName(), e.toString());
+                }
+                consumer.close(config.closeTimeout);
+            }
+        }
+
+        private void process(ConsumerRecords<byte[], byte[]> records) {
+            for (TopicPartition partition : records.partitions()) {
+                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                    if (stopping) {
+                        return;
+                    }
+                    if (!handle(partition, record)) {
+                        consumer.seek(partition, record.offset());
+                        consumer.pause(Set.of(partition));
+                        pausedUntil.put(partition, System.nanoTime() + config.retryDelay.toNanos());
+                        break;
+                    }
+                }
+            }
+        }
+
+        /** True when the record is done with (its offset may be committed); false to deliver it again later. */
+        private boolean handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+            long[] redelivery = redeliveries.get(partition);
+            int attempt = redelivery != null && redelivery[0] == record.offset() ? (int) redelivery[1] + 1 : 1;
+            InboundMessage message = KafkaEnvelope.inbound(record, attempt);
+            boolean done;
+            try {
+                ConsumeOutcome outcome = config.processor.process(message);
+                if (outcome instanceof ConsumeOutcome.NotProcessed notProcessed) {
+                    log.warn("Message {} at {}@{} was not processed; retrying in {}: {}", message.id(), partition,
+                            record.offset(), config.retryDelay, notProcessed.reason());
+                    done = false;
+                } else if (outcome instanceof ConsumeOutcome.DeadLettered dead && !dead.stored()) {
+                    done = publishDeadLetter(record, message, dead);
+                } else {
+                    done = true;
+                }
+            } catch (RuntimeException e) {
+                log.warn("Processing message {} at {}@{} failed; retrying in {}: {}", message.id(), partition,
+                        record.offset(), config.retryDelay, e.toString());
+                done = false;
+            }
+            if (done) {
+                processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
+                redeliveries.remove(partition);
+            } else {
+                redeliveries.put(partition, new long[] {record.offset(), attempt});
+            }
+            return done;
+        }
+
+        private boolean publishDeadLetter(ConsumerRecord<byte[], byte[]> record, InboundMessage message,
+                                          ConsumeOutcome.DeadLettered dead) {
+            Map<String, String> headers = Envelope.deadLetterHeaders(message, dead);
+            headers.put(KafkaEnvelope.ORIGINAL_PARTITION, Integer.toString(record.partition()));
+            headers.put(KafkaEnvelope.ORIGINAL_OFFSET, Long.toString(record.offset()));
+            String topic = config.deadLetterTopics.apply(record.topic());
+            try {
+                deadLetters.send(new ProducerRecord<>(topic, null, null, record.key(), record.value(),
+                        KafkaEnvelope.headers(headers))).get(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
+                log.warn("Dead letter {} could not be published to {}; retrying in {}: {}", message.id(), topic,
+                        config.retryDelay, e instanceof ExecutionException ? e.getCause().toString() : e.toString());
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        private void commit() {
+            if (!processed.isEmpty()) {
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(processed);
+                processed.clear();
+                consumer.commitSync(offsets);
+            }
+        }
+
+        private void resumeDue() {
+            long now = System.nanoTime();
+            for (Iterator<Map.Entry<TopicPartition, Long>> it = pausedUntil.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<TopicPartition, Long> paused = it.next();
+                if (now - paused.getValue() >= 0) {
+                    if (consumer.assignment().contains(paused.getKey())) {
+                        consumer.resume(Set.of(paused.getKey()));
+                    }
+                    it.remove();
+                }
+            }
+        }
+
+        /** Commits what was processed of the partitions leaving, so that their next owner starts right after it. */
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                OffsetAndMetadata offset = processed.remove(partition);
+                if (offset != null) {
+                    offsets.put(partition, offset);
+                }
+            }
+            if (!offsets.isEmpty()) {
+                try {
+                    consumer.commitSync(offsets);
+                } catch (KafkaException e) {
+                    log.warn("Commit on revocation of {} failed; their last records will be redelivered: {}",
+                            partitions, e.toString());
+                }
+            }
+            forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            log.debug("{} assigned {}", thread.getName(), partitions);
+        }
+
+        /** Partitions lost without a clean revocation may already belong to another member: commit nothing. */
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            partitions.forEach(processed::remove);
+            forget(partitions);
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            partitions.forEach(p -> {
+                pausedUntil.remove(p);
+                redeliveries.remove(p);
+            });
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Configures a {@link KafkaConsumerBinding}. */
+    public static final class Builder {
+        private final MessageProcessor processor;
+        private final Map<String, Object> consumer = new LinkedHashMap<>(DEFAULTS);
+        private final Map<String, Object> producer = new LinkedHashMap<>();
+        private List<String> topics = List.of();
+        private UnaryOperator<String> deadLetterTopics = topic -> topic + DEAD_LETTER_SUFFIX;
+        private int consumers = 1;
+        private Duration retryDelay = DEFAULT_RETRY_DELAY;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+
+        private Builder(MessageProcessor processor) {
+            this.processor = Objects.requireNonNull(processor, "processor");
+        }
+
+        /** The topics to consume (at least one). */
+        public Builder topics(String... topics) {
+            this.topics = List.of(topics);
+            return this;
+        }
+
+        /** Any consumer setting ({@link ConsumerConfig}); deserializers are the binding's own. */
+        public Builder property(String name, Object value) {
+            consumer.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, name));
+            return this;
+        }
+
+        /**
+         * A setting of the dead-letter producer ({@link ProducerConfig}). By default it shares the consumer's
+         * connection settings (bootstrap servers, security) and uses {@code acks=all} with idempotence.
+         */
+        public Builder deadLetterProducerProperty(String name, Object value) {
+            producer.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, name));
+            return this;
+        }
+
+        /** Maps a topic to its dead-letter topic; default {@code <topic>.DLT}. */
+        public Builder deadLetterTopics(UnaryOperator<String> deadLetterTopics) {
+            this.deadLetterTopics = Objects.requireNonNull(deadLetterTopics, "deadLetterTopics");
+            return this;
+        }
+
+        /** Consumer threads in the group, each with its own partitions; more than the partitions is wasted. */
+        public Builder consumers(int consumers) {
+            this.consumers = consumers;
+            return this;
+        }
+
+        public Builder retryDelay(Duration retryDelay) {
+            this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
+            return this;
+        }
+
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the setting when one is missing or out of range */
+        public KafkaConsumerBinding build() {
+            if (topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isBlank())) {
+                throw new IllegalArgumentException("KafkaConsumerBinding.builder().topics(...) must name at least "
+                        + "one topic, none blank; got " + topics);
+            }
+            if (consumers < 1 || consumers > 256) {
+                throw new IllegalArgumentException("KafkaConsumerBinding.builder().consumers(" + consumers
+                        + ") must be between 1 and 256");
+            }
+            if (Boolean.parseBoolean(String.valueOf(consumer.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG)))) {
+                throw new IllegalArgumentException("KafkaConsumerBinding: enable.auto.commit=true would commit "
+                        + "offsets of records not yet processed; remove it (the binding commits after processing)");
+            }
+            if (retryDelay.isNegative() || closeTimeout.isNegative() || closeTimeout.isZero()) {
+                throw new IllegalArgumentException("KafkaConsumerBinding: retryDelay must not be negative and "
+                        + "closeTimeout must be positive; got " + retryDelay + " and " + closeTimeout);
+            }
+            return new KafkaConsumerBinding(this);
+        }
+
+        private String groupId() {
+            return String.valueOf(consumer.get(ConsumerConfig.GROUP_ID_CONFIG));
+        }
+
+        private Map<String, Object> consumerConfig(int index) {
+            Map<String, Object> config = new HashMap<>(consumer);
+            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+            config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+            config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "outbox-" + groupId());
+            config.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
+            return config;
+        }
+
+        private Map<String, Object> producerConfig() {
+            Map<String, Object> config = new HashMap<>();
+            consumer.forEach((name, value) -> {
+                if (ProducerConfig.configNames().contains(name) && !name.equals(ConsumerConfig.CLIENT_ID_CONFIG)
+                        && !name.endsWith(".ms")) {
+                    config.put(name, value);
+                }
+            });
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-" + groupId() + "-dead-letters");
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+            config.putAll(producer);
+            config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+            config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+            return config;
+        }
+    }
+}
