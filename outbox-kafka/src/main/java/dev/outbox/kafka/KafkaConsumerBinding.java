@@ -283,7 +283,12 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             if (!processed.isEmpty()) {
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(processed);
                 processed.clear();
-                consumer.commitSync(offsets);
+                try {
+                    consumer.commitSync(offsets);
+                } catch (WakeupException e) {
+                    // close() woke the consumer to end a poll; these offsets must still be committed.
+                    consumer.commitSync(offsets);
+                }
             }
         }
 
