@@ -1,0 +1,391 @@
+package dev.outbox.sqs;
+
+import dev.outbox.ConsumeOutcome;
+import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.InboundMessage;
+import dev.outbox.spi.MessageProcessor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Consumes an SQS queue into a {@link MessageProcessor} (an {@code IdempotentConsumer}) with long polling, deleting a
+ * message only after the processor committed it, found it a duplicate, or had it dead-lettered.
+ *
+ * <pre>{@code
+ * SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, queueUrl, consumer).concurrency(4).build();
+ * binding.start();
+ * }</pre>
+ *
+ * <p>Each of {@code concurrency} pollers receives up to {@code maxMessages} messages per long poll and processes
+ * them in order, then deletes the finished ones in one {@code DeleteMessageBatch}. While a message is being
+ * processed its visibility is extended every half {@code visibilityTimeout}, so a slow handler does not get its
+ * message delivered twice. A message that could not be processed (database down, or the processor threw) is made
+ * visible again after {@code retryDelay}; on FIFO queues the later messages of its group in the same receive are
+ * released too, so the group's order holds. The attempt number is SQS's {@code ApproximateReceiveCount}.
+ *
+ * <p>Dead letters are sent to the dead-letter queue ({@code <queue>-dlq}, or {@code <name>-dlq.fifo} for FIFO
+ * queues, by default) with the original body and the reason attributes of {@link Envelope#deadLetterHeaders}, then
+ * deleted. A redrive policy on the queue stays useful as a backstop for messages that never reach the processor.
+ */
+public final class SqsConsumerBinding implements AutoCloseable {
+    public static final int DEFAULT_MAX_MESSAGES = 10;
+    public static final Duration DEFAULT_WAIT_TIME = Duration.ofSeconds(20);
+    public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(SqsConsumerBinding.class);
+    private static final String DLQ_SUFFIX = "-dlq";
+    private static final String FIFO_SUFFIX = ".fifo";
+
+    private final Builder config;
+    private final boolean fifo;
+    private final List<Thread> pollers = new ArrayList<>();
+    private final Set<CompletableFuture<ReceiveMessageResponse>> receiving = ConcurrentHashMap.newKeySet();
+    private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean stopping;
+    private ScheduledExecutorService extender;
+    private String deadLetterQueueUrl;
+
+    private SqsConsumerBinding(Builder config) {
+        this.config = config;
+        this.fifo = config.queueUrl.endsWith(FIFO_SUFFIX);
+    }
+
+    public static Builder builder(SqsAsyncClient sqs, String queueUrl, MessageProcessor processor) {
+        return new Builder(sqs, queueUrl, processor);
+    }
+
+    /** The default dead-letter queue name for a queue URL: {@code <name>-dlq}, keeping a {@code .fifo} suffix. */
+    public static String deadLetterQueueName(String queueUrl) {
+        String name = queueUrl.substring(queueUrl.lastIndexOf('/') + 1);
+        return name.endsWith(FIFO_SUFFIX)
+                ? name.substring(0, name.length() - FIFO_SUFFIX.length()) + DLQ_SUFFIX + FIFO_SUFFIX
+                : name + DLQ_SUFFIX;
+    }
+
+    /**
+     * Resolves the dead-letter queue and starts the pollers.
+     *
+     * @throws OutboxConfigurationException when the dead-letter queue does not exist or cannot be looked up
+     */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("SqsConsumerBinding for " + config.queueUrl + " was already started");
+        }
+        deadLetterQueueUrl = config.deadLetterQueueUrl != null ? config.deadLetterQueueUrl : lookUpDeadLetterQueue();
+        extender = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "outbox-sqs-visibility"));
+        long every = Math.max(1, config.visibilityTimeout.toMillis() / 2);
+        extender.scheduleWithFixedDelay(this::extendVisibility, every, every, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < config.concurrency; i++) {
+            Thread poller = daemon(this::poll, "outbox-sqs-" + i);
+            pollers.add(poller);
+            poller.start();
+        }
+        log.info("Consuming SQS queue {} ({} poller(s), dead letters to {})", config.queueUrl, config.concurrency,
+                deadLetterQueueUrl);
+    }
+
+    private String lookUpDeadLetterQueue() {
+        String name = deadLetterQueueName(config.queueUrl);
+        try {
+            return config.sqs.getQueueUrl(r -> r.queueName(name)).join().queueUrl();
+        } catch (CompletionException e) {
+            String why = e.getCause() instanceof QueueDoesNotExistException ? "it does not exist"
+                    : String.valueOf(e.getCause());
+            throw new OutboxConfigurationException("SqsConsumerBinding: dead-letter queue '" + name + "' for "
+                    + config.queueUrl + " cannot be used: " + why + ". Create it, or name another with "
+                    + "SqsConsumerBinding.builder(...).deadLetterQueueUrl(url)", e.getCause());
+        }
+    }
+
+    private void poll() {
+        while (!stopping) {
+            CompletableFuture<ReceiveMessageResponse> receive = config.sqs.receiveMessage(r -> r
+                    .queueUrl(config.queueUrl)
+                    .maxNumberOfMessages(config.maxMessages)
+                    .waitTimeSeconds((int) config.waitTime.toSeconds())
+                    .visibilityTimeout((int) config.visibilityTimeout.toSeconds())
+                    .messageAttributeNames("All")
+                    .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                            MessageSystemAttributeName.MESSAGE_GROUP_ID));
+            receiving.add(receive);
+            List<Message> messages;
+            try {
+                messages = receive.join().messages();
+            } catch (CancellationException | CompletionException e) {
+                if (!stopping) {
+                    log.warn("Receiving from SQS queue {} failed; retrying in {}: {}", config.queueUrl,
+                            config.retryDelay, e.getCause() != null ? e.getCause().toString() : e.toString());
+                    sleep(config.retryDelay);
+                }
+                continue;
+            } finally {
+                receiving.remove(receive);
+            }
+            handle(messages);
+        }
+    }
+
+    private void handle(List<Message> messages) {
+        messages.forEach(m -> inFlight.put(m.receiptHandle(), m));
+        List<Message> done = new ArrayList<>();
+        List<Message> retry = new ArrayList<>();
+        List<Message> release = new ArrayList<>();
+        Set<String> blockedGroups = new HashSet<>();
+        for (Message m : messages) {
+            String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+            if (stopping || (fifo && group != null && blockedGroups.contains(group))) {
+                release.add(m);
+            } else if (process(m)) {
+                done.add(m);
+            } else {
+                retry.add(m);
+                if (group != null) {
+                    blockedGroups.add(group);
+                }
+            }
+        }
+        delete(done);
+        changeVisibility(retry, config.retryDelay);
+        changeVisibility(release, Duration.ZERO);
+        messages.forEach(m -> inFlight.remove(m.receiptHandle()));
+    }
+
+    /** True when the message is finished with (it may be deleted); false to receive it again later. */
+    private boolean process(Message received) {
+        InboundMessage message = SqsEnvelope.inbound(config.queueUrl, received);
+        try {
+            ConsumeOutcome outcome = config.processor.process(message);
+            if (outcome instanceof ConsumeOutcome.NotProcessed notProcessed) {
+                log.warn("Message {} from {} was not processed; retrying in {}: {}", message.id(), config.queueUrl,
+                        config.retryDelay, notProcessed.reason());
+                return false;
+            }
+            if (outcome instanceof ConsumeOutcome.DeadLettered dead && !dead.stored()) {
+                return sendDeadLetter(received, message, dead);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("Processing message {} from {} failed; retrying in {}: {}", message.id(), config.queueUrl,
+                    config.retryDelay, e.toString());
+            return false;
+        }
+    }
+
+    private boolean sendDeadLetter(Message received, InboundMessage message, ConsumeOutcome.DeadLettered dead) {
+        Map<String, MessageAttributeValue> attributes = SqsEnvelope.attributes(
+                Envelope.deadLetterHeaders(message, dead), message.payload());
+        String group = received.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+        try {
+            config.sqs.sendMessage(r -> {
+                r.queueUrl(deadLetterQueueUrl).messageBody(SqsEnvelope.body(message.payload()))
+                        .messageAttributes(attributes);
+                if (deadLetterQueueUrl.endsWith(FIFO_SUFFIX)) {
+                    r.messageGroupId(group != null ? group : SqsPublisher.DEFAULT_GROUP)
+                            .messageDeduplicationId(received.messageId());
+                }
+            }).join();
+            return true;
+        } catch (CompletionException e) {
+            log.warn("Dead letter {} could not be sent to {}; retrying in {}: {}", message.id(), deadLetterQueueUrl,
+                    config.retryDelay, String.valueOf(e.getCause()));
+            return false;
+        }
+    }
+
+    private void delete(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        try {
+            var response = config.sqs.deleteMessageBatch(r -> r.queueUrl(config.queueUrl).entries(
+                    indexed(messages, (i, m) -> DeleteMessageBatchRequestEntry.builder().id("d" + i)
+                            .receiptHandle(m.receiptHandle()).build()))).join();
+            response.failed().forEach(f -> log.warn("SQS did not delete a processed message from {} ({}: {}); it "
+                    + "will be received again and recognised as a duplicate", config.queueUrl, f.code(),
+                    f.message()));
+        } catch (CompletionException e) {
+            log.warn("Deleting {} processed message(s) from {} failed; they will be received again and recognised "
+                    + "as duplicates: {}", messages.size(), config.queueUrl, String.valueOf(e.getCause()));
+        }
+    }
+
+    private void changeVisibility(List<Message> messages, Duration timeout) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        try {
+            config.sqs.changeMessageVisibilityBatch(r -> r.queueUrl(config.queueUrl).entries(
+                    indexed(messages, (i, m) -> ChangeMessageVisibilityBatchRequestEntry.builder().id("v" + i)
+                            .receiptHandle(m.receiptHandle()).visibilityTimeout((int) timeout.toSeconds())
+                            .build()))).join();
+        } catch (CompletionException e) {
+            log.debug("Changing visibility on {} failed; the messages return after their timeout: {}",
+                    config.queueUrl, String.valueOf(e.getCause()));
+        }
+    }
+
+    private void extendVisibility() {
+        if (!inFlight.isEmpty()) {
+            List<Message> messages = new ArrayList<>(inFlight.values());
+            for (int from = 0; from < messages.size(); from += DEFAULT_MAX_MESSAGES) {
+                changeVisibility(messages.subList(from, Math.min(messages.size(), from + DEFAULT_MAX_MESSAGES)),
+                        config.visibilityTimeout);
+            }
+        }
+    }
+
+    private static <T> List<T> indexed(List<Message> messages, java.util.function.BiFunction<Integer, Message, T> f) {
+        List<T> result = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            result.add(f.apply(i, messages.get(i)));
+        }
+        return result;
+    }
+
+    /**
+     * Stops receiving (an open long poll is cancelled), lets each poller finish the message it is processing,
+     * deletes what was processed and releases what was received but not processed. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true) || !started.get()) {
+            return;
+        }
+        stopping = true;
+        receiving.forEach(r -> r.cancel(true));
+        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        for (Thread poller : pollers) {
+            try {
+                poller.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        extender.shutdownNow();
+        log.info("Stopped consuming SQS queue {}", config.queueUrl);
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Configures an {@link SqsConsumerBinding}. */
+    public static final class Builder {
+        private final SqsAsyncClient sqs;
+        private final String queueUrl;
+        private final MessageProcessor processor;
+        private int concurrency = 1;
+        private int maxMessages = DEFAULT_MAX_MESSAGES;
+        private Duration waitTime = DEFAULT_WAIT_TIME;
+        private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
+        private Duration retryDelay = DEFAULT_RETRY_DELAY;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private String deadLetterQueueUrl;
+
+        private Builder(SqsAsyncClient sqs, String queueUrl, MessageProcessor processor) {
+            this.sqs = Objects.requireNonNull(sqs, "sqs");
+            this.queueUrl = Objects.requireNonNull(queueUrl, "queueUrl");
+            this.processor = Objects.requireNonNull(processor, "processor");
+        }
+
+        /** Pollers receiving and processing in parallel (each in receive order). */
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
+
+        /** Messages per receive, 1 to 10. */
+        public Builder maxMessages(int maxMessages) {
+            this.maxMessages = maxMessages;
+            return this;
+        }
+
+        /** Long-poll wait, 0 to 20 s. */
+        public Builder waitTime(Duration waitTime) {
+            this.waitTime = Objects.requireNonNull(waitTime, "waitTime");
+            return this;
+        }
+
+        /** How long a received message stays hidden; extended while it is processed. */
+        public Builder visibilityTimeout(Duration visibilityTimeout) {
+            this.visibilityTimeout = Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
+            return this;
+        }
+
+        /** How long a message that could not be processed stays hidden before it is received again. */
+        public Builder retryDelay(Duration retryDelay) {
+            this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
+            return this;
+        }
+
+        public Builder closeTimeout(Duration closeTimeout) {
+            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            return this;
+        }
+
+        /** Where dead letters go; by default the queue named {@link #deadLetterQueueName}. */
+        public Builder deadLetterQueueUrl(String deadLetterQueueUrl) {
+            this.deadLetterQueueUrl = Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the setting when one is out of SQS's range */
+        public SqsConsumerBinding build() {
+            check(concurrency >= 1 && concurrency <= 256, "concurrency(" + concurrency + ") must be 1 to 256");
+            check(maxMessages >= 1 && maxMessages <= 10, "maxMessages(" + maxMessages + ") must be 1 to 10");
+            check(!waitTime.isNegative() && waitTime.toSeconds() <= 20, "waitTime(" + waitTime
+                    + ") must be 0 to 20 s");
+            check(visibilityTimeout.toSeconds() >= 2 && visibilityTimeout.toHours() < 12, "visibilityTimeout("
+                    + visibilityTimeout + ") must be 2 s to 12 h");
+            check(!retryDelay.isNegative() && retryDelay.toHours() < 12, "retryDelay(" + retryDelay
+                    + ") must be 0 to 12 h");
+            check(!closeTimeout.isNegative() && !closeTimeout.isZero(), "closeTimeout(" + closeTimeout + ") must be positive");
+            return new SqsConsumerBinding(this);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException("SqsConsumerBinding.builder()." + message);
+            }
+        }
+    }
+}

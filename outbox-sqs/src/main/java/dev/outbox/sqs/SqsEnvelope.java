@@ -1,0 +1,145 @@
+package dev.outbox.sqs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.InboundMessage;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/**
+ * The envelope as SQS message attributes, packed to stay well inside SQS's limit of 10 attributes per message:
+ *
+ * <ul>
+ *   <li>{@code outbox-message-id} and {@code outbox-type}, each its own String attribute, so that they can be seen
+ *       in the console and used by subscription filters;
+ *   <li>{@code outbox-envelope}: every other envelope field and all user headers, as one JSON object of strings;
+ *   <li>{@code outbox-body-encoding: base64} when the payload is not text SQS accepts as a body (SQS bodies are
+ *       XML-safe Unicode), in which case the body is the payload in base64; {@code empty} for an empty payload.
+ * </ul>
+ *
+ * Reading accepts that form and plain String attributes from any other producer (each becomes a header), so a
+ * message sent with individual {@code outbox-*} attributes reads the same.
+ */
+public final class SqsEnvelope {
+    public static final String ENVELOPE = "outbox-envelope";
+    public static final String BODY_ENCODING = "outbox-body-encoding";
+    public static final String BASE64 = "base64";
+    /** SQS refuses empty bodies: an empty payload travels as this body, marked with encoding {@code empty}. */
+    public static final String EMPTY = "empty";
+    private static final String EMPTY_BODY = "-";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
+
+    private SqsEnvelope() {
+    }
+
+    /** The body for {@code payload}: its text when SQS accepts it as is, else its base64. */
+    public static String body(byte[] payload) {
+        if (payload.length == 0) {
+            return EMPTY_BODY;
+        }
+        String text = text(payload);
+        return text != null ? text : Base64.getEncoder().encodeToString(payload);
+    }
+
+    /** The attributes carrying {@code headers} for a body made by {@link #body} from {@code payload}. */
+    public static Map<String, MessageAttributeValue> attributes(Map<String, String> headers, byte[] payload) {
+        Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+        Map<String, String> packed = new LinkedHashMap<>(headers);
+        for (String own : new String[] {Envelope.MESSAGE_ID, Envelope.TYPE}) {
+            String value = packed.remove(own);
+            if (value != null) {
+                attributes.put(own, string(value));
+            }
+        }
+        if (!packed.isEmpty()) {
+            try {
+                attributes.put(ENVELOPE, string(MAPPER.writeValueAsString(packed)));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("string headers always encode as JSON", e);
+            }
+        }
+        if (payload.length == 0) {
+            attributes.put(BODY_ENCODING, string(EMPTY));
+        } else if (text(payload) == null) {
+            attributes.put(BODY_ENCODING, string(BASE64));
+        }
+        return attributes;
+    }
+
+    /** Bytes SQS counts against its size limit: the body and each attribute's name, type and value. */
+    public static int size(String body, Map<String, MessageAttributeValue> attributes) {
+        int size = utf8Length(body);
+        for (Map.Entry<String, MessageAttributeValue> a : attributes.entrySet()) {
+            size += utf8Length(a.getKey()) + utf8Length(a.getValue().dataType());
+            size += a.getValue().stringValue() != null ? utf8Length(a.getValue().stringValue())
+                    : a.getValue().binaryValue() != null ? a.getValue().binaryValue().asByteArray().length : 0;
+        }
+        return size;
+    }
+
+    /** Reads a received message; {@code ApproximateReceiveCount} is its delivery attempt. */
+    public static InboundMessage inbound(String queue, Message message) {
+        Map<String, String> headers = headers(message.messageAttributes());
+        String encoding = headers.remove(BODY_ENCODING);
+        byte[] payload = EMPTY.equals(encoding) ? new byte[0]
+                : BASE64.equals(encoding) ? Base64.getMimeDecoder().decode(message.body())
+                : message.body().getBytes(StandardCharsets.UTF_8);
+        String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+        int attempt = count == null ? 1 : Integer.parseInt(count);
+        return Envelope.inbound(queue, payload, headers, attempt);
+    }
+
+    /** Headers from attributes: the unpacked envelope, then every String attribute. */
+    public static Map<String, String> headers(Map<String, MessageAttributeValue> attributes) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        MessageAttributeValue envelope = attributes.get(ENVELOPE);
+        if (envelope != null && envelope.stringValue() != null) {
+            try {
+                headers.putAll(MAPPER.readValue(envelope.stringValue(), MAP));
+            } catch (JsonProcessingException e) {
+                // Not ours after all; keep it as a plain header below.
+                headers.put(ENVELOPE, envelope.stringValue());
+            }
+        }
+        attributes.forEach((name, value) -> {
+            if (!name.equals(ENVELOPE) && value.stringValue() != null) {
+                headers.put(name, value.stringValue());
+            }
+        });
+        return headers;
+    }
+
+    private static MessageAttributeValue string(String value) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
+    }
+
+    /** The payload as text when it is UTF-8 made only of characters SQS allows in a body, else null. */
+    private static String text(byte[] payload) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(payload)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        boolean allowed = text.codePoints().allMatch(c -> c == 0x9 || c == 0xA || c == 0xD
+                || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF));
+        return allowed ? text : null;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

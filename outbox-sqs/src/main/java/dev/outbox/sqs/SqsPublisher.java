@@ -1,0 +1,217 @@
+package dev.outbox.sqs;
+
+import dev.outbox.spi.Envelope;
+import dev.outbox.spi.MessagePublisher;
+import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.PublishResult;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+/**
+ * Publishes outbox messages to Amazon SQS with {@code SendMessageBatch}: up to 10 messages per request, each message
+ * acked or failed on its own from the response's per-entry results. A message is acked when SQS has stored it.
+ *
+ * <pre>{@code
+ * SqsAsyncClient sqs = SqsAsyncClient.create();          // region and credentials from the default chains
+ * SqsPublisher publisher = SqsPublisher.builder(sqs).build();
+ * }</pre>
+ *
+ * <p>The destination is a queue name (its URL is looked up once and cached) or a queue URL. On FIFO queues (name
+ * ending in {@code .fifo}) {@code MessageGroupId} is the message key, so one key is delivered in order, and
+ * {@code MessageDeduplicationId} is the message id, so SQS drops a re-publish within its 5-minute window. Keyless
+ * messages on a FIFO queue share the group {@value #DEFAULT_GROUP}. The envelope is packed into at most four
+ * attributes ({@link SqsEnvelope}). Messages over {@code maxMessageBytes} (256 KiB by default), a missing queue,
+ * and entries SQS blames on the sender are rejected (dead-lettered by the relay); everything else is retried.
+ *
+ * <p>The client is the application's: configure its endpoint, region, credentials and HTTP client as for any SQS
+ * use, and close it after the publisher.
+ */
+public final class SqsPublisher implements MessagePublisher {
+    /** SQS's classic message size limit; queues whose {@code MaximumMessageSize} is raised may allow up to 1 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+    /** The message group of keyless messages on FIFO queues. */
+    public static final String DEFAULT_GROUP = "outbox";
+    private static final int MAX_BATCH_ENTRIES = 10;
+
+    private final SqsAsyncClient sqs;
+    private final Function<OutboundMessage, String> queues;
+    private final int maxMessageBytes;
+    private final ConcurrentMap<String, CompletableFuture<String>> urls = new ConcurrentHashMap<>();
+
+    private SqsPublisher(Builder b) {
+        this.sqs = b.sqs;
+        this.queues = b.queues;
+        this.maxMessageBytes = b.maxMessageBytes;
+    }
+
+    public static Builder builder(SqsAsyncClient sqs) {
+        return new Builder(sqs);
+    }
+
+    @Override
+    public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
+        Map<String, List<OutboundMessage>> byQueue = new LinkedHashMap<>();
+        for (OutboundMessage m : batch) {
+            byQueue.computeIfAbsent(queues.apply(m), q -> new ArrayList<>()).add(m);
+        }
+        List<CompletableFuture<List<PublishResult>>> parts = new ArrayList<>();
+        byQueue.forEach((queue, messages) -> parts.add(url(queue)
+                .thenCompose(url -> send(queue, url, messages))
+                .exceptionally(error -> failAll(queue, messages, unwrap(error)))));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(done -> parts.stream().flatMap(p -> p.join().stream()).toList());
+    }
+
+    private CompletableFuture<String> url(String queue) {
+        if (queue.startsWith("https://") || queue.startsWith("http://")) {
+            return CompletableFuture.completedFuture(queue);
+        }
+        CompletableFuture<String> url = urls.computeIfAbsent(queue, q -> sqs.getQueueUrl(r -> r.queueName(q))
+                .thenApply(response -> response.queueUrl()));
+        // A failed lookup is not cached: the next batch asks again.
+        url.whenComplete((ok, error) -> {
+            if (error != null) {
+                urls.remove(queue, url);
+            }
+        });
+        return url;
+    }
+
+    private CompletableFuture<List<PublishResult>> send(String queue, String url, List<OutboundMessage> messages) {
+        boolean fifo = url.endsWith(".fifo");
+        List<PublishResult> rejected = new ArrayList<>();
+        List<List<Entry>> chunks = new ArrayList<>();
+        List<Entry> chunk = new ArrayList<>();
+        int chunkBytes = 0;
+        for (OutboundMessage m : messages) {
+            Entry entry = entry(m, fifo, chunk.size());
+            if (entry.size > maxMessageBytes) {
+                rejected.add(PublishResult.rejected(m.id(), "message is " + entry.size + " bytes with its attributes; "
+                        + "SQS accepts at most " + maxMessageBytes + " (queue MaximumMessageSize; "
+                        + "SqsPublisher.builder().maxMessageBytes)"));
+                continue;
+            }
+            if (chunk.size() == MAX_BATCH_ENTRIES || chunkBytes + entry.size > maxMessageBytes) {
+                chunks.add(chunk);
+                chunk = new ArrayList<>();
+                chunkBytes = 0;
+                entry = entry(m, fifo, 0);
+            }
+            chunk.add(entry);
+            chunkBytes += entry.size;
+        }
+        if (!chunk.isEmpty()) {
+            chunks.add(chunk);
+        }
+        List<CompletableFuture<List<PublishResult>>> sent = new ArrayList<>();
+        sent.add(CompletableFuture.completedFuture(rejected));
+        for (List<Entry> entries : chunks) {
+            sent.add(sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries.stream().map(e -> e.request).toList()))
+                    .thenApply(response -> results(entries, response))
+                    .exceptionally(error -> failAll(queue, entries.stream().map(Entry::message).toList(),
+                            unwrap(error))));
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new))
+                .thenApply(done -> sent.stream().flatMap(p -> p.join().stream()).toList());
+    }
+
+    private static List<PublishResult> results(List<Entry> entries, SendMessageBatchResponse response) {
+        Map<String, BatchResultErrorEntry> failed = new HashMap<>();
+        response.failed().forEach(f -> failed.put(f.id(), f));
+        List<PublishResult> results = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            BatchResultErrorEntry error = failed.get(e.request.id());
+            if (error == null) {
+                results.add(PublishResult.acked(e.message.id()));
+            } else if (Boolean.TRUE.equals(error.senderFault())) {
+                results.add(PublishResult.rejected(e.message.id(), "SQS refused the message: " + error.code() + ": "
+                        + error.message()));
+            } else {
+                results.add(PublishResult.failed(e.message.id(), new SqsEntryException(error.code(),
+                        error.message())));
+            }
+        }
+        return results;
+    }
+
+    private static List<PublishResult> failAll(String queue, List<OutboundMessage> messages, Throwable error) {
+        return messages.stream().map(m -> error instanceof QueueDoesNotExistException
+                ? PublishResult.rejected(m.id(), "SQS queue '" + queue + "' does not exist; create it, or map "
+                        + "destinations to existing queues with SqsPublisher.builder().queues(...)", error)
+                : PublishResult.failed(m.id(), error)).toList();
+    }
+
+    private static Entry entry(OutboundMessage m, boolean fifo, int index) {
+        String body = SqsEnvelope.body(m.payload());
+        Map<String, MessageAttributeValue> attributes = SqsEnvelope.attributes(Envelope.headers(m), m.payload());
+        SendMessageBatchRequestEntry.Builder request = SendMessageBatchRequestEntry.builder()
+                .id("m" + index).messageBody(body).messageAttributes(attributes);
+        if (fifo) {
+            request.messageGroupId(m.key() != null ? m.key() : DEFAULT_GROUP)
+                    .messageDeduplicationId(m.id().toString());
+        }
+        return new Entry(m, request.build(), SqsEnvelope.size(body, attributes));
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    private record Entry(OutboundMessage message, SendMessageBatchRequestEntry request, int size) {
+    }
+
+    /** A batch entry SQS failed without blaming the message (throttling, an internal error): worth retrying. */
+    public static final class SqsEntryException extends RuntimeException {
+        SqsEntryException(String code, String message) {
+            super("SQS " + code + ": " + message);
+        }
+    }
+
+    /** Configures an {@link SqsPublisher}. */
+    public static final class Builder {
+        private final SqsAsyncClient sqs;
+        private Function<OutboundMessage, String> queues = OutboundMessage::destination;
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+        private Builder(SqsAsyncClient sqs) {
+            this.sqs = Objects.requireNonNull(sqs, "sqs");
+        }
+
+        /** Maps each message to a queue name or URL; by default its destination. */
+        public Builder queues(Function<OutboundMessage, String> queues) {
+            this.queues = Objects.requireNonNull(queues, "queues");
+            return this;
+        }
+
+        /** Larger messages (body plus attributes) are rejected; also the most one request carries. */
+        public Builder maxMessageBytes(int maxMessageBytes) {
+            this.maxMessageBytes = maxMessageBytes;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the setting when it is out of range */
+        public SqsPublisher build() {
+            if (maxMessageBytes < 1024 || maxMessageBytes > 1024 * 1024) {
+                throw new IllegalArgumentException("SqsPublisher.builder().maxMessageBytes(" + maxMessageBytes
+                        + ") must be between 1024 and 1048576 (SQS's limits)");
+            }
+            return new SqsPublisher(this);
+        }
+    }
+}
