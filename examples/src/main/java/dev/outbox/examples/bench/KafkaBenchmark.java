@@ -8,11 +8,9 @@ import dev.outbox.spi.Envelope;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.testing.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -133,10 +131,7 @@ public final class KafkaBenchmark {
                 new ByteArraySerializer())) {
             long start = System.nanoTime();
             for (int i = 0; i < messages; i++) {
-                var m = RelayBenchmark.message(i, topic);
-                Instant now = Instant.now();
-                OutboundMessage record = new OutboundMessage(UUID.randomUUID(), topic, null, m.key(), 0, m.type(),
-                        m.contentType(), m.rawPayload(), Map.of(), null, null, null, null, now, now, 0);
+                OutboundMessage record = RelayBenchmark.outbound(i, topic);
                 producer.send(new ProducerRecord<>(topic, null, null, record.key().getBytes(StandardCharsets.UTF_8),
                         record.payload(), KafkaEnvelope.headers(Envelope.headers(record))), (metadata, error) -> {
                             if (error != null) {

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -232,6 +233,14 @@ public final class RelayBenchmark {
             s.execute("TRUNCATE " + outbox.tables().message() + ", " + outbox.tables().partitionLease() + ", "
                     + outbox.tables().relayInstance());
         }
+    }
+
+    /** Message {@code n} as the relay hands it to a publisher, for raw-client baselines. */
+    static OutboundMessage outbound(long n, String destination) {
+        OutboxMessage m = message(n, destination);
+        Instant now = Instant.now();
+        return new OutboundMessage(UUID.randomUUID(), destination, null, m.key(), 0, m.type(), m.contentType(),
+                m.rawPayload(), Map.of(), null, null, null, null, now, now, 0);
     }
 
     static OutboxMessage message(long n, String destination) {
