@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -149,6 +150,24 @@ public abstract class ConsumerBindingContract extends DatabaseContract {
             await().atMost(WAIT).until(() -> processed.get() == 1 && duplicates.get() >= 1);
         }
         assertThat(effects()).isEqualTo(1);
+    }
+
+    @Test
+    void redeliveryIsCountedAsTheNextAttempt() throws Exception {
+        String destination = createDestination("attempts");
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        MessageProcessor failingOnce = message -> {
+            attempts.add(message.deliveryAttempt());
+            if (attempts.size() == 1) {
+                throw new IllegalStateException("crash before commit");
+            }
+            return new ConsumeOutcome.Processed();
+        };
+        try (AutoCloseable binding = bind(destination, failingOnce)) {
+            send(destination, payload("a"), Map.of(Envelope.MESSAGE_ID, UUID.randomUUID().toString()));
+            await().atMost(WAIT).until(() -> attempts.size() == 2);
+        }
+        assertThat(attempts).containsExactly(1, 2);
     }
 
     /** A consumer whose handler records an effect, failing first when {@code fails} says so. */

@@ -1,18 +1,13 @@
 package dev.outbox.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
-import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
-import dev.outbox.testing.TestDatabase;
+import dev.outbox.testing.EndToEnd;
 import dev.outbox.testing.TestServers;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
 
@@ -24,14 +19,11 @@ class KafkaReadmeExampleTest {
         String bootstrapServers = KafkaTestBroker.bootstrap();
         String orders = TestServers.uniqueName("orders");
         KafkaTestBroker.createTopic(orders, 2);
-        try (TestDatabase db = TestServers.h2().createDatabase("kafka_readme")) {
-            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
-            outbox.schema().create();
-            AtomicInteger handled = new AtomicInteger();
-            IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi())
-                    .handler((message, handle) -> handled.incrementAndGet()).build();
+        try (EndToEnd ends = new EndToEnd("kafka_readme")) {
+            Outbox outbox = ends.outbox();
+            IdempotentConsumer consumer = ends.consumer();
 
-            // README: "Kafka" (the topic name is unique here so that reruns do not share it)
+            // README: "Kafka" (the topic and group names are unique here so that reruns do not share them)
             KafkaPublisher publisher = KafkaPublisher.builder(bootstrapServers)     // e.g. "localhost:9092"
                     .property(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
                     .build();
@@ -46,17 +38,12 @@ class KafkaReadmeExampleTest {
             binding.start();
             // end of README code
 
-            try (java.sql.Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                outbox.write(c, OutboxMessage.builder().destination(orders).key("o-1").type("OrderPlaced")
-                        .payload(Map.of("orderId", "o-1")).build());
-                c.commit();
-            }
-            await().atMost(Duration.ofSeconds(60)).until(() -> handled.get() == 1);
+            ends.commitOrderPlaced(orders);
+            ends.awaitHandled(1);
             binding.close();
             relay.close();
             publisher.close();
-            assertThat(handled).hasValue(1);
+            assertThat(ends.handled()).isEqualTo(1);
         }
     }
 }

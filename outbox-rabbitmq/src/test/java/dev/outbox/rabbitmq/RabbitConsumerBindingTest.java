@@ -1,13 +1,8 @@
 package dev.outbox.rabbitmq;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.outbox.ConsumeOutcome;
-import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
 import dev.outbox.testing.ConsumerBindingContract;
@@ -20,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 class RabbitConsumerBindingTest extends ConsumerBindingContract {
     private Connection connection;
@@ -68,23 +62,6 @@ class RabbitConsumerBindingTest extends ConsumerBindingContract {
         return binding;
     }
 
-    @Test
-    void redeliveryIsCountedAsTheNextAttempt() throws Exception {
-        String queue = createDestination("attempts");
-        List<Integer> attempts = new CopyOnWriteArrayList<>();
-        MessageProcessor failingOnce = message -> {
-            attempts.add(message.deliveryAttempt());
-            if (attempts.size() == 1) {
-                throw new IllegalStateException("crash before commit");
-            }
-            return new ConsumeOutcome.Processed();
-        };
-        try (AutoCloseable binding = bind(queue, failingOnce)) {
-            send(queue, new byte[] {1}, Map.of(Envelope.MESSAGE_ID, "m-1"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> attempts.size() == 2);
-        }
-        assertThat(attempts).containsExactly(1, 2);
-    }
 
     @Override
     protected List<InboundMessage> deadLetters(String destination) {

@@ -1,21 +1,16 @@
 package dev.outbox.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.Outbox;
-import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
-import dev.outbox.testing.TestDatabase;
+import dev.outbox.testing.EndToEnd;
 import dev.outbox.testing.TestServers;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The README's RabbitMQ code, run against the real broker: an event goes from the outbox to a consumer. */
@@ -25,12 +20,9 @@ class RabbitReadmeExampleTest {
     void eventTravelsFromTheOutboxThroughRabbitMqToTheConsumer() throws Exception {
         URI rabbitUri = TestServers.rabbitmq();
         String queue = TestServers.uniqueName("billing.orders");
-        try (TestDatabase db = TestServers.h2().createDatabase("rabbit_readme")) {
-            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
-            outbox.schema().create();
-            AtomicInteger handled = new AtomicInteger();
-            IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi())
-                    .handler((message, handle) -> handled.incrementAndGet()).build();
+        try (EndToEnd ends = new EndToEnd("rabbit_readme")) {
+            Outbox outbox = ends.outbox();
+            IdempotentConsumer consumer = ends.consumer();
 
             // README: "RabbitMQ"
             ConnectionFactory factory = new ConnectionFactory();
@@ -48,13 +40,8 @@ class RabbitReadmeExampleTest {
             binding.start();
             // end of README code
 
-            try (java.sql.Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                outbox.write(c, OutboxMessage.builder().destination(queue).type("OrderPlaced")
-                        .payload(Map.of("orderId", "o-1")).build());
-                c.commit();
-            }
-            await().atMost(Duration.ofSeconds(30)).until(() -> handled.get() == 1);
+            ends.commitOrderPlaced(queue);
+            ends.awaitHandled(1);
             binding.close();
             relay.close();
             publisher.close();
@@ -64,7 +51,7 @@ class RabbitReadmeExampleTest {
                 channel.exchangeDelete(RabbitTopology.deadLetterExchange(queue));
             }
             connection.close();
-            assertThat(handled).hasValue(1);
+            assertThat(ends.handled()).isEqualTo(1);
         }
     }
 }

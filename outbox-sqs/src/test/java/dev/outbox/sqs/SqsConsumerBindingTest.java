@@ -94,23 +94,6 @@ class SqsConsumerBindingTest extends ConsumerBindingContract {
         assertThat(SqsTestServer.drain(sqs, queue, 1, Duration.ofSeconds(1))).isEmpty();
     }
 
-    @Test
-    void redeliveryCarriesTheReceiveCountAsTheAttempt() throws Exception {
-        String queue = createDestination("attempts");
-        List<Integer> attempts = new CopyOnWriteArrayList<>();
-        MessageProcessor failingOnce = message -> {
-            attempts.add(message.deliveryAttempt());
-            if (attempts.size() == 1) {
-                throw new IllegalStateException("crash before commit");
-            }
-            return new ConsumeOutcome.Processed();
-        };
-        try (AutoCloseable binding = bind(queue, failingOnce)) {
-            send(queue, new byte[] {1}, Map.of(Envelope.MESSAGE_ID, "m-1"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> attempts.size() == 2);
-        }
-        assertThat(attempts).containsExactly(1, 2);
-    }
 
     @Test
     void missingDeadLetterQueueIsNamedAtStart() {

@@ -1,17 +1,13 @@
 package dev.outbox.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.Outbox;
-import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
-import dev.outbox.testing.TestDatabase;
+import dev.outbox.testing.EndToEnd;
 import dev.outbox.testing.TestServers;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
@@ -21,15 +17,12 @@ class SqsReadmeExampleTest {
     @Test
     void eventTravelsFromTheOutboxThroughSqsToTheConsumer() throws Exception {
         String billingOrders = TestServers.uniqueName("billing-orders");
-        try (TestDatabase db = TestServers.h2().createDatabase("sqs_readme");
+        try (EndToEnd ends = new EndToEnd("sqs_readme");
              SqsAsyncClient sqs = SqsTestServer.client()) {   // README: SqsAsyncClient.create()
             SqsTestServer.createQueue(sqs, billingOrders, Map.of());
             SqsTestServer.createQueue(sqs, billingOrders + "-dlq", Map.of());
-            Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
-            outbox.schema().create();
-            AtomicInteger handled = new AtomicInteger();
-            IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi())
-                    .handler((message, handle) -> handled.incrementAndGet()).build();
+            Outbox outbox = ends.outbox();
+            IdempotentConsumer consumer = ends.consumer();
 
             // README: "Amazon SQS" (the queue name is unique here so that reruns do not share it)
             SqsPublisher publisher = SqsPublisher.builder(sqs).build();
@@ -43,17 +36,12 @@ class SqsReadmeExampleTest {
             binding.start();
             // end of README code
 
-            try (java.sql.Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                outbox.write(c, OutboxMessage.builder().destination(billingOrders).type("OrderPlaced")
-                        .payload(Map.of("orderId", "o-1")).build());
-                c.commit();
-            }
-            await().atMost(Duration.ofSeconds(60)).until(() -> handled.get() == 1);
+            ends.commitOrderPlaced(billingOrders);
+            ends.awaitHandled(1);
             binding.close();
             relay.close();
             publisher.close();
-            assertThat(handled).hasValue(1);
+            assertThat(ends.handled()).isEqualTo(1);
         }
     }
 }
