@@ -402,11 +402,13 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             return this;
         }
 
+        /** How long a partition pauses after a record could not be processed; default 1 s. */
         public Builder retryDelay(Duration retryDelay) {
             this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
             return this;
         }
 
+        /** How long {@link KafkaConsumerBinding#close()} waits, and a dead letter's send may take; default 30 s. */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
             return this;

@@ -78,6 +78,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
         this.fifo = config.queueUrl.endsWith(FIFO_SUFFIX);
     }
 
+    /** A binding consuming the queue at {@code queueUrl} with the application's client, which it does not close. */
     public static Builder builder(SqsAsyncClient sqs, String queueUrl, MessageProcessor processor) {
         return new Builder(sqs, queueUrl, processor);
     }
@@ -357,6 +358,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link SqsConsumerBinding#close()} waits for the pollers; default 30 s. */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
             return this;

@@ -60,6 +60,7 @@ public final class SqsPublisher implements MessagePublisher {
         this.maxMessageBytes = b.maxMessageBytes;
     }
 
+    /** A publisher on the application's client, which it does not close. */
     public static Builder builder(SqsAsyncClient sqs) {
         return new Builder(sqs);
     }
