@@ -98,6 +98,15 @@ public final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Kills the child at once (SIGKILL): no shutdown hooks, no clean disconnects, as a crash would. */
+    public void kill() {
+        try {
+            process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops the child: politely, then forcibly after a timeout. Idempotent. */
     @Override
     public void close() {
