@@ -6,6 +6,7 @@ import dev.outbox.internal.MessageStore;
 import dev.outbox.internal.PartitionLeases;
 import dev.outbox.internal.RelayStore;
 import dev.outbox.internal.WakeSignal;
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.Envelope;
@@ -90,6 +91,8 @@ public final class OutboxRelay implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** Failed attempts from which a retry is logged at WARN rather than DEBUG. */
     public static final int DEFAULT_WARN_AFTER_ATTEMPTS = 3;
+    /** While the broker is unavailable, retries back off like attempts 1 to 4 of the retry policy, no further. */
+    private static final int OUTAGE_BACKOFF_STEPS = 4;
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -123,6 +126,8 @@ public final class OutboxRelay implements AutoCloseable {
 
     private final WakeSignal wake = new WakeSignal();
     private final Semaphore slots;
+    /** Batches in a row that found the broker unavailable; 0 after any ack. */
+    private final AtomicInteger outageStreak = new AtomicInteger();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -406,6 +411,7 @@ public final class OutboxRelay implements AutoCloseable {
         List<Claimed> acked = new ArrayList<>();
         List<Retry> retries = new ArrayList<>();
         List<Retry> dead = new ArrayList<>();
+        Throwable unavailable = null;
         for (Claimed claimed : batch) {
             UUID id = claimed.message().id();
             PublishResult result = error != null
@@ -413,7 +419,15 @@ public final class OutboxRelay implements AutoCloseable {
                     : byId.getOrDefault(id, PublishResult.failed(id,
                             new IllegalStateException("the publisher returned no result for this message")));
             int attempts = claimed.message().attempts() + 1;
-            if (result instanceof PublishResult.Acked) {
+            if (result instanceof PublishResult.Failed f && brokerUnavailable(f.cause())) {
+                // The broker's failure, not the message's: retried soon, and not counted as an attempt.
+                if (unavailable == null) {
+                    unavailable = f.cause();
+                    outageStreak.incrementAndGet();
+                }
+                retries.add(new Retry(claimed, claimed.message().attempts(), describe(f.cause()), f.cause(),
+                        now.plus(retryPolicy.backoff(Math.min(outageStreak.get(), OUTAGE_BACKOFF_STEPS)))));
+            } else if (result instanceof PublishResult.Acked) {
                 acked.add(claimed);
             } else if (result instanceof PublishResult.Failed f) {
                 Retry retry = new Retry(claimed, attempts, describe(f.cause()), f.cause(),
@@ -461,6 +475,11 @@ public final class OutboxRelay implements AutoCloseable {
         }
         if (!acked.isEmpty()) {
             outbox.recordPublished(now);
+            outageStreak.set(0);
+        }
+        if (unavailable != null) {
+            log.warn("Outbox relay {}: the broker is unavailable; messages are retried without counting attempts: {}",
+                    relayId, describe(unavailable));
         }
         notifyListeners(acked, retries, dead, now, claimNanos, publishNanos, System.nanoTime() - completeStart);
     }
@@ -644,6 +663,16 @@ public final class OutboxRelay implements AutoCloseable {
         }
         String id = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
         return id.length() <= 64 ? id : id.substring(id.length() - 64);
+    }
+
+    /** A failure of the broker rather than of the message: a {@link BrokerUnavailableException} or a timeout. */
+    private static boolean brokerUnavailable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BrokerUnavailableException || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private record Retry(Claimed claim, int attempts, String error, Throwable cause, Instant nextAttemptAt) {

@@ -12,6 +12,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>Return at once and complete the stage when the broker has answered for every message: a list with one
  *       result per message, in any order (matched by message id). A message without a result counts as
  *       {@link PublishResult.Failed}; a stage completed exceptionally fails the whole batch (retried).
+ *   <li>Report failures that are the broker's, not the message's (connection lost, broker unreachable) with a
+ *       {@link BrokerUnavailableException} as the cause, so that an outage does not use up messages' attempts.
  *   <li>Only report {@link PublishResult.Acked} once the broker has durably accepted the message.
  *   <li>Put the envelope on the wire: at least the message id, so that consumers can deduplicate (the same id is
  *       published again after a crash between ack and delete).

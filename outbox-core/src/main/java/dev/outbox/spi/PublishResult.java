@@ -9,7 +9,9 @@ import java.util.UUID;
  *
  * <ul>
  *   <li>{@link Acked}: the broker confirmed it; the relay deletes the row.
- *   <li>{@link Failed}: it may succeed later (broker down, timeout); the relay retries with backoff.
+ *   <li>{@link Failed}: it may succeed later; the relay retries with backoff, counting attempts towards the
+ *       dead-letter policy, except when the cause is a {@link BrokerUnavailableException} (the broker could not be
+ *       reached), which is retried without being counted.
  *   <li>{@link Rejected}: it can never succeed as it is (too large, not authorized, no such destination); the relay
  *       dead-letters it at once.
  * </ul>

@@ -13,6 +13,7 @@ import dev.outbox.OutboxStats;
 import dev.outbox.Ordering;
 import dev.outbox.internal.Partitions;
 import dev.outbox.jdbc.Dialects;
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.MessagePublisher;
@@ -173,6 +174,20 @@ public abstract class RelayContract extends DatabaseContract {
         assertThat(publisher.attemptsOf(id)).hasSize(1);
         assertThat(outbox.admin().deadLetters(DeadLetterFilter.byId(id), 1).get(0).lastError())
                 .contains("record too large for topic orders");
+    }
+
+    @Test
+    void brokerOutageRetriesWithoutUsingUpAttempts() throws SQLException {
+        List<UUID> ids = write(20, i -> message("k" + i));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> n <= 6
+                ? PublishResult.failed(m.id(), new BrokerUnavailableException("connection refused", null))
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).deadLetterPolicy(DeadLetterPolicy.afterAttempts(2))
+                .retryPolicy(RetryPolicy.fixed(Duration.ofMillis(20))));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(ids));
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all())).isZero();
+        assertThat(publisher.attemptsOf(ids.get(0))).hasSize(7);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.outbox.kafka;
 
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
@@ -27,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -124,11 +126,11 @@ public final class KafkaPublisher implements MessagePublisher {
             }
             CompletableFuture<PublishResult> result = send(m, topic);
             if (result.isDone() && result.join() instanceof PublishResult.Failed failed
-                    && failed.cause() instanceof TimeoutException) {
+                    && failed.cause().getCause() instanceof TimeoutException) {
                 PublishResult outcome = topicMissing(topic)
                         ? PublishResult.rejected(m.id(), "Kafka topic '" + topic + "' does not exist and the broker "
                                 + "does not create topics automatically; create it, or map the destination to an "
-                                + "existing topic with KafkaPublisher.builder().topics(...)", failed.cause())
+                                + "existing topic with KafkaPublisher.builder().topics(...)", failed.cause().getCause())
                         : failed;
                 unavailable.put(topic, outcome);
                 result = CompletableFuture.completedFuture(outcome);
@@ -177,6 +179,11 @@ public final class KafkaPublisher implements MessagePublisher {
                 || error instanceof InvalidRecordException || error instanceof SerializationException) {
             return PublishResult.rejected(m.id(), "Kafka refused the record for topic '" + topic + "': "
                     + error.getClass().getSimpleName() + ": " + error.getMessage(), error);
+        }
+        if (error instanceof TimeoutException || error instanceof NetworkException) {
+            // No answer from the cluster (metadata, delivery timeout) or a lost connection: an outage.
+            return PublishResult.failed(m.id(), new BrokerUnavailableException("Kafka did not answer for topic '"
+                    + topic + "': " + error.getMessage(), error));
         }
         return PublishResult.failed(m.id(), error);
     }

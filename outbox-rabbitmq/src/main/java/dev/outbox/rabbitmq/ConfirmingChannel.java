@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.PublishResult;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -47,7 +48,8 @@ final class ConfirmingChannel {
             channel.basicPublish(to.exchange(), to.routingKey(), true, props, body);
         } catch (IOException | RuntimeException e) {
             forget(seq, entry);
-            result.complete(PublishResult.failed(id, e));
+            result.complete(PublishResult.failed(id, channel.getConnection().isOpen() ? e
+                    : new BrokerUnavailableException("RabbitMQ connection is closed: " + e.getMessage(), e)));
         }
         return result;
     }
@@ -91,10 +93,17 @@ final class ConfirmingChannel {
         }
     }
 
+    /**
+     * Fails what awaits a confirm. A lost connection is the broker's failure; a channel closed by a channel error
+     * (e.g. an exchange that does not exist) may be the message's.
+     */
     private void closed(ShutdownSignalException cause) {
+        Throwable failure = cause.isHardError() || !channel.getConnection().isOpen()
+                ? new BrokerUnavailableException("RabbitMQ connection lost: " + cause.getMessage(), cause)
+                : cause;
         for (Map.Entry<Long, Pending> e : new ArrayList<>(pending.entrySet())) {
             forget(e.getKey(), e.getValue());
-            e.getValue().result().complete(PublishResult.failed(e.getValue().id(), cause));
+            e.getValue().result().complete(PublishResult.failed(e.getValue().id(), failure));
         }
     }
 

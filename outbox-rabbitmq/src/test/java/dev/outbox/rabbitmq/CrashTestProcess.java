@@ -8,6 +8,7 @@ import dev.outbox.IdempotentConsumer;
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxRelay;
+import dev.outbox.spi.RetryPolicy;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
@@ -40,7 +41,9 @@ public final class CrashTestProcess {
             Outbox outbox = Outbox.builder().dataSource(dataSource).build();
             RabbitPublisher publisher = RabbitPublisher.builder(factory).build();
             OutboxRelay.builder(outbox).publisher(publisher).ordering(Ordering.BY_KEY).batchSize(50)
-                    .leaseTimeout(Duration.ofSeconds(4)).publishTimeout(Duration.ofSeconds(3)).build().start();
+                    .leaseTimeout(Duration.ofSeconds(4)).publishTimeout(Duration.ofSeconds(3))
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMillis(100), Duration.ofSeconds(2)))
+                    .build().start();
         } else {
             IdempotentConsumer consumer = IdempotentConsumer.builder("crash-test").jdbi(Jdbi.create(dataSource))
                     .handler((message, handle) -> handle.execute("INSERT INTO effects (message_id) VALUES (?)",

@@ -1,5 +1,6 @@
 package dev.outbox.sqs;
 
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
@@ -16,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -152,10 +154,15 @@ public final class SqsPublisher implements MessagePublisher {
     }
 
     private static List<PublishResult> failAll(String queue, List<OutboundMessage> messages, Throwable error) {
+        // A client-side failure (connection refused, timeout) means SQS was not reached: an outage.
+        Throwable cause = error instanceof SdkClientException
+                ? new BrokerUnavailableException("SQS could not be reached for queue '" + queue + "': "
+                        + error.getMessage(), error)
+                : error;
         return messages.stream().map(m -> error instanceof QueueDoesNotExistException
                 ? PublishResult.rejected(m.id(), "SQS queue '" + queue + "' does not exist; create it, or map "
                         + "destinations to existing queues with SqsPublisher.builder().queues(...)", error)
-                : PublishResult.failed(m.id(), error)).toList();
+                : PublishResult.failed(m.id(), cause)).toList();
     }
 
     private static Entry entry(OutboundMessage m, boolean fifo, int index) {
