@@ -364,7 +364,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
             return this;
         }
 
-        /** Where dead letters go; by default the queue named {@link #deadLetterQueueName}. */
+        /** Where dead letters go; by default the queue named {@link SqsConsumerBinding#deadLetterQueueName}. */
         public Builder deadLetterQueueUrl(String deadLetterQueueUrl) {
             this.deadLetterQueueUrl = Objects.requireNonNull(deadLetterQueueUrl, "deadLetterQueueUrl");
             return this;
