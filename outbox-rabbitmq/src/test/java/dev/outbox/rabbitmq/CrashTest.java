@@ -10,57 +10,46 @@ import dev.outbox.OutboxMessage;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.testing.ChildJvm;
-import dev.outbox.testing.DatabaseContract;
-import dev.outbox.testing.JdbcServer;
+import dev.outbox.testing.CrashContract;
+import dev.outbox.testing.CrashTestBroker;
 import dev.outbox.testing.TestServers;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real crashes: relays and consumers run in child JVMs on PostgreSQL and RabbitMQ and are killed with SIGKILL in
- * the middle of their work. Nothing may be lost, a key's order may not break, and a consumer's effects may not
- * be doubled.
+ * Real crashes on RabbitMQ and PostgreSQL (the contract's torture run, with broker connection cuts), plus two that
+ * read the queue directly: a killed relay loses nothing and breaks no key's order, and a killed consumer doubles
+ * no effect.
  */
-class CrashTest extends DatabaseContract {
-    private static final int KEYS = 50;
+class CrashTest extends CrashContract {
 
     private Connection admin;
 
     @Override
-    protected JdbcServer server() {
-        return TestServers.postgres();
+    protected Class<? extends CrashTestBroker> broker() {
+        return RabbitCrashBroker.class;
+    }
+
+    @Override
+    protected boolean cutConnections() {
+        RabbitTestBroker.closeAllConnections();
+        return true;
     }
 
     @BeforeAll
-    void prepare() throws SQLException {
+    void connect() {
         admin = RabbitTestBroker.connect("outbox-crash-test");
-        try (java.sql.Connection c = db.connection(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE effects (message_id VARCHAR(64) NOT NULL)");
-        }
-    }
-
-    @BeforeEach
-    void clearEffects() throws SQLException {
-        try (java.sql.Connection c = db.connection(); Statement s = c.createStatement()) {
-            s.execute("DELETE FROM effects");
-        }
     }
 
     @AfterAll
@@ -137,92 +126,5 @@ class CrashTest extends DatabaseContract {
             await().atMost(Duration.ofSeconds(120)).until(() -> effects("COUNT(DISTINCT message_id)") == total);
         }
         assertThat(effects("COUNT(*)")).as("one effect per message, none doubled by the crash").isEqualTo(total);
-    }
-
-    /**
-     * The torture run: for about 20 s events are written while, every 1 to 2.5 s, a random relay (of two, ordered)
-     * or consumer (of two) is killed and restarted, or the broker cuts every connection, in turn; afterwards every event must have
-     * exactly one effect and nothing may be pending or dead-lettered. The seed is printed to replay a failure.
-     */
-    @Test
-    void randomCrashesAndBrokerCutsDuringTrafficLeaveExactlyOneEffectPerEvent() throws Exception {
-        String queue = TestServers.uniqueName("torture");
-        RabbitTestBroker.declare(admin, queue, RabbitTopology.QueueType.CLASSIC);
-        long seed = System.nanoTime();
-        System.out.println("CrashTest torture seed " + seed);
-        Random random = new Random(seed);
-        int total = 6_000;
-        List<ChildJvm> relays = new ArrayList<>(List.of(child("relay", queue), child("relay", queue)));
-        List<ChildJvm> consumers = new ArrayList<>(List.of(child("consumer", queue), child("consumer", queue)));
-        AtomicInteger written = new AtomicInteger();
-        Thread writer = new Thread(() -> {
-            try (java.sql.Connection c = db.connection()) {
-                c.setAutoCommit(false);
-                while (written.get() < total) {
-                    List<OutboxMessage> batch = new ArrayList<>();
-                    for (int i = 0; i < 20; i++) {
-                        batch.add(OutboxMessage.builder().destination(queue).key("k" + random.nextInt(KEYS))
-                                .type("T").rawPayload(new byte[] {1}).build());
-                    }
-                    outbox.writeAll(c, batch);
-                    c.commit();
-                    written.addAndGet(batch.size());
-                    TimeUnit.MILLISECONDS.sleep(60);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "torture-writer");
-        int kills = 0;
-        int cuts = 0;
-        int step = random.nextInt(3);
-        try {
-            writer.start();
-            while (writer.isAlive()) {
-                TimeUnit.MILLISECONDS.sleep(1_000 + random.nextInt(1_500));
-                switch (step++ % 3) {
-                    case 0 -> {
-                        int i = random.nextInt(relays.size());
-                        relays.get(i).kill();
-                        relays.set(i, child("relay", queue));
-                        kills++;
-                    }
-                    case 1 -> {
-                        int i = random.nextInt(consumers.size());
-                        consumers.get(i).kill();
-                        consumers.set(i, child("consumer", queue));
-                        kills++;
-                    }
-                    default -> {
-                        RabbitTestBroker.closeAllConnections();
-                        cuts++;
-                    }
-                }
-            }
-            writer.join();
-            await().atMost(Duration.ofSeconds(180)).until(() -> outbox.admin().stats().pending() == 0
-                    && effects("COUNT(DISTINCT message_id)") >= total);
-        } finally {
-            relays.forEach(ChildJvm::close);
-            consumers.forEach(ChildJvm::close);
-        }
-        System.out.printf("CrashTest torture: %d processes killed, %d broker connection cuts, %d events%n", kills,
-                cuts, total);
-        assertThat(kills + cuts).as("chaos happened").isPositive();
-        assertThat(effects("COUNT(DISTINCT message_id)")).isEqualTo(total);
-        assertThat(effects("COUNT(*)")).as("no event has two effects").isEqualTo(total);
-        assertThat(outbox.admin().countDeadLetters(dev.outbox.DeadLetterFilter.all())).isZero();
-    }
-
-    private ChildJvm child(String role, String queue) {
-        JdbcServer server = server();
-        return ChildJvm.start("crash-" + role + "-" + UUID.randomUUID(), CrashTestProcess.class.getName(),
-                List.of("-Xmx256m"), List.of(role, db.url(), server.user() == null ? "-" : server.user(),
-                        server.password() == null ? "-" : server.password(),
-                        TestServers.rabbitmq().toString(), queue));
-    }
-
-    private long effects(String count) {
-        return db.jdbi().withHandle(h -> h.createQuery("SELECT " + count + " FROM effects").mapTo(Long.class).one());
     }
 }

@@ -2,6 +2,7 @@ package dev.outbox.sqs;
 
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.testing.TestServers;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,13 @@ final class SqsTestServer {
 
     /** A client for the test server (ElasticMQ accepts any credentials). */
     static SqsAsyncClient client() {
+        return client(TestServers.sqs());
+    }
+
+    /** A client for the SQS-compatible server at {@code endpoint}. */
+    static SqsAsyncClient client(URI endpoint) {
         return SqsAsyncClient.builder()
-                .endpointOverride(TestServers.sqs())
+                .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")))
                 .build();

@@ -1,7 +1,5 @@
-package dev.outbox.rabbitmq;
+package dev.outbox.testing;
 
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.IdempotentConsumer;
@@ -14,33 +12,32 @@ import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * What {@link CrashTest} runs in a child JVM and kills with SIGKILL: an ordered relay publishing to RabbitMQ, or a
- * consumer binding whose handler writes an effect row. Arguments: role ({@code relay} or {@code consumer}), JDBC URL,
- * user and password ({@code -} for none), AMQP URI, queue.
+ * What {@link CrashContract} runs in the child JVMs it kills: an ordered relay, or a consumer whose handler writes
+ * an effect row, through a {@link CrashTestBroker}. Arguments: role ({@code relay} or {@code consumer}), broker
+ * class, broker endpoint, JDBC URL, user and password ({@code -} for none), destination.
  */
-public final class CrashTestProcess {
+public final class CrashContractProcess {
 
-    private CrashTestProcess() {
+    private CrashContractProcess() {
     }
 
     public static void main(String[] args) throws Exception {
+        CrashTestBroker broker = (CrashTestBroker) Class.forName(args[1]).getConstructor().newInstance();
+        String endpoint = args[2];
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(args[1]);
-        if (!args[2].equals("-")) {
-            config.setUsername(args[2]);
+        config.setJdbcUrl(args[3]);
+        if (!args[4].equals("-")) {
+            config.setUsername(args[4]);
         }
-        if (!args[3].equals("-")) {
-            config.setPassword(args[3]);
+        if (!args[5].equals("-")) {
+            config.setPassword(args[5]);
         }
         config.setMaximumPoolSize(10);
         HikariDataSource dataSource = new HikariDataSource(config);
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setUri(args[4]);
-        String queue = args[5];
+        String destination = args[6];
         if (args[0].equals("relay")) {
             Outbox outbox = Outbox.builder().dataSource(dataSource).build();
-            RabbitPublisher publisher = RabbitPublisher.builder(factory).build();
-            OutboxRelay.builder(outbox).publisher(publisher).ordering(Ordering.BY_KEY).batchSize(50)
+            OutboxRelay.builder(outbox).publisher(broker.publisher(endpoint)).ordering(Ordering.BY_KEY).batchSize(50)
                     .leaseTimeout(Duration.ofSeconds(4)).publishTimeout(Duration.ofSeconds(3))
                     .retryPolicy(RetryPolicy.exponential(Duration.ofMillis(100), Duration.ofSeconds(2)))
                     .build().start();
@@ -49,8 +46,7 @@ public final class CrashTestProcess {
                     .handler((message, handle) -> handle.execute("INSERT INTO effects (message_id) VALUES (?)",
                             message.id()))
                     .build();
-            Connection connection = factory.newConnection("crash-test-consumer");
-            RabbitConsumerBinding.builder(connection, queue, consumer).prefetch(50).build().start();
+            broker.bind(endpoint, destination, consumer);
         }
         System.out.println("started " + args[0]);
         TimeUnit.DAYS.sleep(1);
