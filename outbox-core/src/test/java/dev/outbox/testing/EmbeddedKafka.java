@@ -82,14 +82,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         return new EmbeddedKafka(broker, port);
     }
 
-    /** A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding. */
+    /**
+     * A cluster id as Kafka writes them: 16 random bytes, URL-safe base64 without padding, never starting with '-'
+     * (the storage tool would read such an id as an option and fail).
+     */
     private static String clusterId() {
-        UUID uuid = UUID.randomUUID();
-        byte[] bytes = ByteBuffer.allocate(16)
-                .putLong(uuid.getMostSignificantBits())
-                .putLong(uuid.getLeastSignificantBits())
-                .array();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        while (true) {
+            UUID uuid = UUID.randomUUID();
+            byte[] bytes = ByteBuffer.allocate(16)
+                    .putLong(uuid.getMostSignificantBits())
+                    .putLong(uuid.getLeastSignificantBits())
+                    .array();
+            String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            if (!id.startsWith("-")) {
+                return id;
+            }
+        }
     }
 
     public String bootstrapServers() {
