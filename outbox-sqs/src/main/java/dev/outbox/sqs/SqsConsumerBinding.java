@@ -26,7 +26,6 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
@@ -201,13 +200,12 @@ public final class SqsConsumerBinding implements AutoCloseable {
     }
 
     private boolean sendDeadLetter(Message received, InboundMessage message, ConsumeOutcome.DeadLettered dead) {
-        Map<String, MessageAttributeValue> attributes = SqsEnvelope.attributes(
-                Envelope.deadLetterHeaders(message, dead), message.payload());
+        SqsEnvelope.Encoded encoded = SqsEnvelope.encode(Envelope.deadLetterHeaders(message, dead),
+                message.payload());
         String group = received.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
         try {
             config.sqs.sendMessage(r -> {
-                r.queueUrl(deadLetterQueueUrl).messageBody(SqsEnvelope.body(message.payload()))
-                        .messageAttributes(attributes);
+                r.queueUrl(deadLetterQueueUrl).messageBody(encoded.body()).messageAttributes(encoded.attributes());
                 if (deadLetterQueueUrl.endsWith(FIFO_SUFFIX)) {
                     r.messageGroupId(group != null ? group : SqsPublisher.DEFAULT_GROUP)
                             .messageDeduplicationId(received.messageId());

@@ -44,17 +44,18 @@ public final class SqsEnvelope {
     private SqsEnvelope() {
     }
 
-    /** The body for {@code payload}: its text when SQS accepts it as is, else its base64. */
-    public static String body(byte[] payload) {
-        if (payload.length == 0) {
-            return EMPTY_BODY;
-        }
-        String text = text(payload);
-        return text != null ? text : Base64.getEncoder().encodeToString(payload);
+    /**
+     * A message as SQS carries it.
+     *
+     * @param body the payload's text when SQS accepts it as is, else its base64 ({@code -} when empty)
+     * @param attributes the packed envelope, with the body encoding when it is not plain text
+     * @param size bytes SQS counts against its size limit: the body and each attribute's name, type and value
+     */
+    public record Encoded(String body, Map<String, MessageAttributeValue> attributes, int size) {
     }
 
-    /** The attributes carrying {@code headers} for a body made by {@link #body} from {@code payload}. */
-    public static Map<String, MessageAttributeValue> attributes(Map<String, String> headers, byte[] payload) {
+    /** Encodes {@code payload} and {@code headers} (envelope fields and user headers) for SQS. */
+    public static Encoded encode(Map<String, String> headers, byte[] payload) {
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
         Map<String, String> packed = new LinkedHashMap<>(headers);
         for (String own : new String[] {Envelope.MESSAGE_ID, Envelope.TYPE}) {
@@ -70,16 +71,21 @@ public final class SqsEnvelope {
                 throw new IllegalStateException("string headers always encode as JSON", e);
             }
         }
+        String body;
         if (payload.length == 0) {
+            body = EMPTY_BODY;
             attributes.put(BODY_ENCODING, string(EMPTY));
-        } else if (text(payload) == null) {
-            attributes.put(BODY_ENCODING, string(BASE64));
+        } else {
+            body = text(payload);
+            if (body == null) {
+                body = Base64.getEncoder().encodeToString(payload);
+                attributes.put(BODY_ENCODING, string(BASE64));
+            }
         }
-        return attributes;
+        return new Encoded(body, attributes, size(body, attributes));
     }
 
-    /** Bytes SQS counts against its size limit: the body and each attribute's name, type and value. */
-    public static int size(String body, Map<String, MessageAttributeValue> attributes) {
+    private static int size(String body, Map<String, MessageAttributeValue> attributes) {
         int size = utf8Length(body);
         for (Map.Entry<String, MessageAttributeValue> a : attributes.entrySet()) {
             size += utf8Length(a.getKey()) + utf8Length(a.getValue().dataType());

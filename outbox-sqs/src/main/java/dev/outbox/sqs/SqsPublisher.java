@@ -20,7 +20,6 @@ import java.util.function.Function;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
@@ -103,21 +102,21 @@ public final class SqsPublisher implements MessagePublisher {
         List<Entry> chunk = new ArrayList<>();
         int chunkBytes = 0;
         for (OutboundMessage m : messages) {
-            Entry entry = entry(m, fifo, chunk.size());
-            if (entry.size > maxMessageBytes) {
-                rejected.add(PublishResult.rejected(m.id(), "message is " + entry.size + " bytes with its attributes; "
+            Entry entry = new Entry(m, SqsEnvelope.encode(Envelope.headers(m), m.payload()));
+            int size = entry.encoded().size();
+            if (size > maxMessageBytes) {
+                rejected.add(PublishResult.rejected(m.id(), "message is " + size + " bytes with its attributes; "
                         + "SQS accepts at most " + maxMessageBytes + " (queue MaximumMessageSize; "
                         + "SqsPublisher.builder().maxMessageBytes)"));
                 continue;
             }
-            if (chunk.size() == MAX_BATCH_ENTRIES || chunkBytes + entry.size > maxMessageBytes) {
+            if (chunk.size() == MAX_BATCH_ENTRIES || chunkBytes + size > maxMessageBytes) {
                 chunks.add(chunk);
                 chunk = new ArrayList<>();
                 chunkBytes = 0;
-                entry = entry(m, fifo, 0);
             }
             chunk.add(entry);
-            chunkBytes += entry.size;
+            chunkBytes += size;
         }
         if (!chunk.isEmpty()) {
             chunks.add(chunk);
@@ -125,7 +124,11 @@ public final class SqsPublisher implements MessagePublisher {
         List<CompletableFuture<List<PublishResult>>> sent = new ArrayList<>();
         sent.add(CompletableFuture.completedFuture(rejected));
         for (List<Entry> entries : chunks) {
-            sent.add(sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries.stream().map(e -> e.request).toList()))
+            List<SendMessageBatchRequestEntry> requests = new ArrayList<>(entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                requests.add(entries.get(i).request(entryId(i), fifo));
+            }
+            sent.add(sqs.sendMessageBatch(r -> r.queueUrl(url).entries(requests))
                     .thenApply(response -> results(entries, response))
                     .exceptionally(error -> failAll(queue, entries.stream().map(Entry::message).toList(),
                             unwrap(error))));
@@ -138,8 +141,9 @@ public final class SqsPublisher implements MessagePublisher {
         Map<String, BatchResultErrorEntry> failed = new HashMap<>();
         response.failed().forEach(f -> failed.put(f.id(), f));
         List<PublishResult> results = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            BatchResultErrorEntry error = failed.get(e.request.id());
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            BatchResultErrorEntry error = failed.get(entryId(i));
             if (error == null) {
                 results.add(PublishResult.acked(e.message.id()));
             } else if (Boolean.TRUE.equals(error.senderFault())) {
@@ -165,23 +169,26 @@ public final class SqsPublisher implements MessagePublisher {
                 : PublishResult.failed(m.id(), cause)).toList();
     }
 
-    private static Entry entry(OutboundMessage m, boolean fifo, int index) {
-        String body = SqsEnvelope.body(m.payload());
-        Map<String, MessageAttributeValue> attributes = SqsEnvelope.attributes(Envelope.headers(m), m.payload());
-        SendMessageBatchRequestEntry.Builder request = SendMessageBatchRequestEntry.builder()
-                .id("m" + index).messageBody(body).messageAttributes(attributes);
-        if (fifo) {
-            request.messageGroupId(m.key() != null ? m.key() : DEFAULT_GROUP)
-                    .messageDeduplicationId(m.id().toString());
-        }
-        return new Entry(m, request.build(), SqsEnvelope.size(body, attributes));
+    /** Ids within one request: alphanumeric, unique. */
+    private static String entryId(int index) {
+        return "m" + index;
     }
 
     private static Throwable unwrap(Throwable error) {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
-    private record Entry(OutboundMessage message, SendMessageBatchRequestEntry request, int size) {
+    /** A message encoded once, whichever request it ends up in. */
+    private record Entry(OutboundMessage message, SqsEnvelope.Encoded encoded) {
+        SendMessageBatchRequestEntry request(String id, boolean fifo) {
+            SendMessageBatchRequestEntry.Builder request = SendMessageBatchRequestEntry.builder().id(id)
+                    .messageBody(encoded.body()).messageAttributes(encoded.attributes());
+            if (fifo) {
+                request.messageGroupId(message.key() != null ? message.key() : DEFAULT_GROUP)
+                        .messageDeduplicationId(message.id().toString());
+            }
+            return request.build();
+        }
     }
 
     /** A batch entry SQS failed without blaming the message (throttling, an internal error): worth retrying. */

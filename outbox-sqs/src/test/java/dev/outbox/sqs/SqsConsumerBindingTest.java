@@ -42,10 +42,11 @@ class SqsConsumerBindingTest extends ConsumerBindingContract {
 
     @Override
     protected void send(String destination, byte[] payload, Map<String, String> headers) {
-        Map<String, MessageAttributeValue> attributes = new HashMap<>();
+        SqsEnvelope.Encoded encoded = SqsEnvelope.encode(Map.of(), payload);
+        Map<String, MessageAttributeValue> attributes = new HashMap<>(encoded.attributes());
         headers.forEach((name, value) -> attributes.put(name,
                 MessageAttributeValue.builder().dataType("String").stringValue(value).build()));
-        sqs.sendMessage(r -> r.queueUrl(destination).messageBody(SqsEnvelope.body(payload))
+        sqs.sendMessage(r -> r.queueUrl(destination).messageBody(encoded.body())
                 .messageAttributes(attributes)).join();
     }
 

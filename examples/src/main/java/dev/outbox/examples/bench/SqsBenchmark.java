@@ -104,9 +104,9 @@ public final class SqsBenchmark {
                     List<SendMessageBatchRequestEntry> entries = new ArrayList<>(10);
                     for (int i = from; i < Math.min(messages, from + 10); i++) {
                         OutboundMessage m = RelayBenchmark.outbound(i, queue);
+                        SqsEnvelope.Encoded encoded = SqsEnvelope.encode(Envelope.headers(m), m.payload());
                         entries.add(SendMessageBatchRequestEntry.builder().id("m" + (i - from))
-                                .messageBody(SqsEnvelope.body(m.payload()))
-                                .messageAttributes(SqsEnvelope.attributes(Envelope.headers(m), m.payload())).build());
+                                .messageBody(encoded.body()).messageAttributes(encoded.attributes()).build());
                     }
                     window.acquireUninterruptibly();
                     sent.add(sqs.sendMessageBatch(r -> r.queueUrl(url).entries(entries))
