@@ -11,6 +11,7 @@ import dev.outbox.ConsumeOutcome;
  * {@link Envelope#deadLetterHeaders} (unless already stored) and then acknowledge it; leave
  * {@link ConsumeOutcome.NotProcessed}, and any exception thrown by {@code process}, unacknowledged so that the
  * broker delivers the message again. Never acknowledge before {@code process} has returned.
+ * {@link Deliveries#settle} makes that decision for a binding.
  */
 @FunctionalInterface
 public interface MessageProcessor {

@@ -2,6 +2,7 @@ package dev.outbox.kafka;
 
 import dev.outbox.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
@@ -233,23 +234,8 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             long[] redelivery = redeliveries.get(partition);
             int attempt = redelivery != null && redelivery[0] == record.offset() ? (int) redelivery[1] + 1 : 1;
             InboundMessage message = KafkaEnvelope.inbound(record, attempt);
-            boolean done;
-            try {
-                ConsumeOutcome outcome = config.processor.process(message);
-                if (outcome instanceof ConsumeOutcome.NotProcessed notProcessed) {
-                    log.warn("Message {} at {}@{} was not processed; retrying in {}: {}", message.id(), partition,
-                            record.offset(), config.retryDelay, notProcessed.reason());
-                    done = false;
-                } else if (outcome instanceof ConsumeOutcome.DeadLettered dead && !dead.stored()) {
-                    done = publishDeadLetter(record, message, dead);
-                } else {
-                    done = true;
-                }
-            } catch (RuntimeException e) {
-                log.warn("Processing message {} at {}@{} failed; retrying in {}: {}", message.id(), partition,
-                        record.offset(), config.retryDelay, e.toString());
-                done = false;
-            }
+            boolean done = Deliveries.settle(config.processor, message,
+                    (m, dead) -> publishDeadLetter(record, m, dead));
             if (done) {
                 processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
                 redeliveries.remove(partition);

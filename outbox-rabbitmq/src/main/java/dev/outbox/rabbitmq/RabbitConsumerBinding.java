@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import dev.outbox.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
@@ -109,24 +110,11 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         try {
             InboundMessage message = RabbitEnvelope.inbound(queue, delivery.getProperties(), delivery.getBody(),
                     delivery.getEnvelope().isRedeliver());
-            ConsumeOutcome outcome;
-            try {
-                outcome = processor.process(message);
-            } catch (RuntimeException e) {
-                log.warn("Processing message {} from {} failed; requeueing it: {}", message.id(), queue,
-                        e.toString());
-                requeue(channel, tag);
-                return;
-            }
-            if (outcome instanceof ConsumeOutcome.DeadLettered dead && !dead.stored()
-                    && !publishDeadLetter(message, dead, delivery.getProperties())) {
-                requeue(channel, tag);
-            } else if (outcome instanceof ConsumeOutcome.NotProcessed notProcessed) {
-                log.warn("Message {} from {} was not processed; requeueing it: {}", message.id(), queue,
-                        notProcessed.reason());
-                requeue(channel, tag);
-            } else {
+            if (Deliveries.settle(processor, message,
+                    (m, dead) -> publishDeadLetter(m, dead, delivery.getProperties()))) {
                 channel.basicAck(tag, false);
+            } else {
+                requeue(channel, tag);
             }
         } finally {
             if (inFlight.decrementAndGet() == 0) {

@@ -2,6 +2,7 @@ package dev.outbox.sqs;
 
 import dev.outbox.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
@@ -180,23 +181,8 @@ public final class SqsConsumerBinding implements AutoCloseable {
 
     /** True when the message is finished with (it may be deleted); false to receive it again later. */
     private boolean process(Message received) {
-        InboundMessage message = SqsEnvelope.inbound(config.queueUrl, received);
-        try {
-            ConsumeOutcome outcome = config.processor.process(message);
-            if (outcome instanceof ConsumeOutcome.NotProcessed notProcessed) {
-                log.warn("Message {} from {} was not processed; retrying in {}: {}", message.id(), config.queueUrl,
-                        config.retryDelay, notProcessed.reason());
-                return false;
-            }
-            if (outcome instanceof ConsumeOutcome.DeadLettered dead && !dead.stored()) {
-                return sendDeadLetter(received, message, dead);
-            }
-            return true;
-        } catch (RuntimeException e) {
-            log.warn("Processing message {} from {} failed; retrying in {}: {}", message.id(), config.queueUrl,
-                    config.retryDelay, e.toString());
-            return false;
-        }
+        return Deliveries.settle(config.processor, SqsEnvelope.inbound(config.queueUrl, received),
+                (message, dead) -> sendDeadLetter(received, message, dead));
     }
 
     private boolean sendDeadLetter(Message received, InboundMessage message, ConsumeOutcome.DeadLettered dead) {
