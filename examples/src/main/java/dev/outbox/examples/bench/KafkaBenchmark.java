@@ -68,10 +68,8 @@ public final class KafkaBenchmark {
                 for (Ordering ordering : Ordering.values()) {
                     RelayBenchmark.truncate(db.dataSource(), outbox);
                     RelayBenchmark.prefill(db.dataSource(), outbox, messages, topic);
-                    RelayBenchmark.Drain relay = RelayBenchmark.drain(outbox, publisher, ordering, 1, messages);
-                    double rate = messages / relay.seconds();
-                    System.out.printf("%-44s %10.0f msg/s   ratio %.2f%s%n", "relay, 1 instance, " + ordering, rate,
-                            rate / raw, relay.finished() ? "" : "   (did not finish within 10 minutes)");
+                    RelayBenchmark.drain(outbox, publisher, ordering, 1, messages)
+                            .printAgainst("relay, 1 instance, " + ordering, messages, raw);
                 }
                 System.out.printf("%n%-34s %10s %10s %10s %10s%n", "commit -> Kafka ack at 1,000 msg/s", "messages",
                         "p50 ms", "p99 ms", "max ms");
@@ -89,11 +87,17 @@ public final class KafkaBenchmark {
         }
     }
 
+    /** The publisher's default producer settings, for the plain producer. */
+    private static Map<String, Object> producerConfig(String bootstrap) {
+        Map<String, Object> config = new HashMap<>(KafkaPublisher.DEFAULTS);
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return config;
+    }
+
     /** Send to ack of the plain producer at the same steady rate, for comparison with the relay's commit to ack. */
     private static Histogram rawLatency(String bootstrap, String topic, int seconds) throws Exception {
         Recorder recorder = new Recorder(3);
-        Map<String, Object> config = new HashMap<>(KafkaPublisher.DEFAULTS);
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> config = producerConfig(bootstrap);
         int total = 1_000 * seconds;
         CountDownLatch acked = new CountDownLatch(total);
         ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
@@ -123,8 +127,7 @@ public final class KafkaBenchmark {
 
     /** The relay's records sent straight from memory with the publisher's default producer settings. */
     private static double raw(String bootstrap, String topic, int messages) throws Exception {
-        Map<String, Object> config = new HashMap<>(KafkaPublisher.DEFAULTS);
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> config = producerConfig(bootstrap);
         CountDownLatch acked = new CountDownLatch(messages);
         AtomicReference<Exception> failure = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),

@@ -57,10 +57,8 @@ public final class RabbitBenchmark {
                 relay = RelayBenchmark.drain(outbox, publisher, Ordering.NONE, 1, messages);
             }
             admin.queuePurge(queue);
-            double relayRate = messages / relay.seconds();
             System.out.printf("%-44s %10.0f msg/s%n", "raw confirmed publishing (window " + RAW_WINDOW + ")", raw);
-            System.out.printf("%-44s %10.0f msg/s   ratio %.2f%s%n", "relay, 1 instance, unordered", relayRate,
-                    relayRate / raw, relay.finished() ? "" : "   (did not finish within 10 minutes)");
+            relay.printAgainst("relay, 1 instance, unordered", messages, raw);
             admin.queueDelete(queue);
             admin.queueDelete(RabbitTopology.deadLetterQueue(queue));
             admin.exchangeDelete(RabbitTopology.deadLetterExchange(queue));

@@ -89,6 +89,13 @@ public final class RelayBenchmark {
 
     /** How a drain went: wall time, mean claim and record time per batch, and whether it finished. */
     record Drain(double seconds, double claimMillis, double recordMillis, boolean finished) {
+
+        /** Prints the drain's rate of {@code messages} beside a raw client's rate measured in the same run. */
+        void printAgainst(String label, int messages, double raw) {
+            double rate = messages / seconds;
+            System.out.printf("%-44s %10.0f msg/s   ratio %.2f%s%n", label, rate, rate / raw,
+                    finished ? "" : "   (did not finish within 10 minutes)");
+        }
     }
 
     /** Runs {@code relayCount} relays through {@code publisher} until {@code messages} are completed. */

@@ -74,11 +74,9 @@ public final class SqsBenchmark {
             sqs.purgeQueue(r -> r.queueUrl(url)).join();
             double after = raw(sqs, url, queue, messages);
             double raw = (before + after) / 2;
-            double rate = messages / relay.seconds();
             System.out.printf("%-44s %10.0f msg/s   (before the relay %.0f, after %.0f)%n",
                     "raw SendMessageBatch, " + RAW_THREADS + " threads", raw, before, after);
-            System.out.printf("%-44s %10.0f msg/s   ratio %.2f%s%n", "relay, 1 instance, NONE", rate, rate / raw,
-                    relay.finished() ? "" : "   (did not finish within 10 minutes)");
+            relay.printAgainst("relay, 1 instance, NONE", messages, raw);
             sqs.deleteQueue(r -> r.queueUrl(url)).join();
         } finally {
             if (embedded != null) {
