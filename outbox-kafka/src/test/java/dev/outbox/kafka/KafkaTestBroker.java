@@ -30,13 +30,31 @@ final class KafkaTestBroker {
         return TestServers.kafka();
     }
 
-    /** Creates {@code topic} with {@code partitions} partitions, and waits until the broker has it. */
+    /**
+     * Creates {@code topic} with {@code partitions} partitions, and waits until the broker serves every partition:
+     * an idempotent producer that sends before the broker has applied the creation can have its first request
+     * rejected and overtaken, and that request's records then expire (KAFKA-15591).
+     */
     static void createTopic(String bootstrap, String topic, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!served(admin, topic, partitions)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topic " + topic + " has no leader for every partition");
+                }
+                sleep(50);
+            }
         } catch (ExecutionException | InterruptedException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("cannot create topic " + topic, e);
         }
+    }
+
+    private static boolean served(Admin admin, String topic, int partitions)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        return description.partitions().size() == partitions
+                && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     static void createTopic(String topic, int partitions) {
