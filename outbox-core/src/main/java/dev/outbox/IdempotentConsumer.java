@@ -1,10 +1,14 @@
 package dev.outbox;
 
+import dev.outbox.internal.Database;
 import dev.outbox.internal.DeadLetterStore;
-import dev.outbox.internal.MessageStore;
+import dev.outbox.spi.Reasons;
+import dev.outbox.internal.Texts;
 import dev.outbox.internal.TracePropagators;
-import dev.outbox.jdbc.Dialects;
+import dev.outbox.internal.consumer.DeadLetterRows;
+import dev.outbox.internal.consumer.Failures;
 import dev.outbox.jdbc.JdbcDeduplicationStore;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.ConsumerListener;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.DeduplicationStore;
@@ -12,7 +16,6 @@ import dev.outbox.spi.Envelope;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
-import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PayloadCodec;
 import dev.outbox.spi.RetryPolicy;
 import dev.outbox.spi.TraceContext;
@@ -28,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -64,22 +66,25 @@ public final class IdempotentConsumer implements MessageProcessor {
     public static final RetryPolicy DEFAULT_RETRY = RetryPolicy.exponential(Duration.ofMillis(100), Duration.ofSeconds(2));
     /** Default attempts before dead-lettering: transient failures get a second and third chance. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** Default cap of a payload stored in the database dead-letter table: larger ones are cut, and the reason says so. */
+    public static final int DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES = 1024 * 1024;
+    /** Longest message id and consumer name, in UTF-16 units (what every dialect's inbox columns hold). */
+    public static final int MAX_ID_LENGTH = 255;
     /** Reason of a message that carries no id. */
     public static final String MISSING_ID = "missing message id";
 
     private static final Logger log = LoggerFactory.getLogger(IdempotentConsumer.class);
 
     private final String name;
-    private final Jdbi jdbi;
+    private final Database database;
     private final Handler handler;
     private final Class<?> payloadType;
     private final PayloadCodec codec;
-    private final TableNames tables;
-    private final Dialect configuredDialect;
     private final DeduplicationStore store;
     private final RetryPolicy retryPolicy;
     private final DeadLetterPolicy deadLetterPolicy;
     private final boolean deadLetterToDatabase;
+    private final int maxDeadLetterPayloadBytes;
     private final FallbackId fallbackId;
     private final List<ConsumerListener> listeners;
     private final TraceContextPropagator tracePropagator;
@@ -87,17 +92,17 @@ public final class IdempotentConsumer implements MessageProcessor {
 
     private IdempotentConsumer(Builder b) {
         name = b.name;
-        jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
+        Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
+        database = new Database(jdbi, b.dialect, b.tables);
         handler = b.handler;
         payloadType = b.payloadType;
         codec = b.codec != null ? b.codec : JsonCodec.create();
-        tables = b.tables;
-        configuredDialect = b.dialect;
         clock = b.clock;
-        store = b.store != null ? b.store : new JdbcDeduplicationStore(jdbi, tables, b.dialect, clock);
+        store = b.store != null ? b.store : new JdbcDeduplicationStore(jdbi, b.tables, b.dialect, clock);
         retryPolicy = b.retryPolicy;
         deadLetterPolicy = b.deadLetterPolicy;
         deadLetterToDatabase = b.deadLetterToDatabase;
+        maxDeadLetterPayloadBytes = b.maxDeadLetterPayloadBytes;
         fallbackId = b.fallbackId;
         listeners = List.copyOf(b.listeners);
         tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
@@ -119,11 +124,14 @@ public final class IdempotentConsumer implements MessageProcessor {
 
     /**
      * Processes one received message: exactly once in effect, with in-process retries. Blocks during backoff; an
-     * interrupt ends the retries with {@link ConsumeOutcome.NotProcessed}.
+     * interrupt ends the retries with {@link ConsumeOutcome.NotProcessed}. Never throws for anything the message
+     * carries: an invalid id, an undecodable payload, a handler that throws (errors included) all end in an outcome.
      */
     @Override
     public ConsumeOutcome process(InboundMessage received) {
-        Objects.requireNonNull(received, "message");
+        if (received == null) {
+            throw new IllegalArgumentException("IdempotentConsumer.process: message is null");
+        }
         InboundMessage message = received;
         int attempt = Math.max(1, received.deliveryAttempt());
         if (message.id() == null) {
@@ -131,19 +139,23 @@ public final class IdempotentConsumer implements MessageProcessor {
                 return deadLetter(message, MISSING_ID + ": the producer must set the " + Envelope.MESSAGE_ID
                         + " header, or configure a fallbackId", null, attempt);
             }
-            message = message.withId(fallbackId.idFor(message));
+            try {
+                message = message.withId(Objects.requireNonNull(fallbackId.idFor(message), "fallback id"));
+            } catch (RuntimeException | StackOverflowError e) {
+                return deadLetter(message, Reasons.of(MISSING_ID + " and the fallbackId failed", e), e, attempt);
+            }
         }
-        if (message.id().length() > JdbcDeduplicationStore.MAX_ID_LENGTH) {
-            return deadLetter(message, "message id is " + message.id().length() + " characters; the limit is "
-                    + JdbcDeduplicationStore.MAX_ID_LENGTH, null, attempt);
+        String invalid = invalidId(message.id());
+        if (invalid != null) {
+            return deadLetter(message, "invalid message id: " + invalid, null, attempt);
         }
         Object payload = null;
         if (payloadType != null) {
             try {
                 payload = codec.decode(message.payload(), payloadType);
-            } catch (RuntimeException e) {
-                return deadLetter(message, "payload could not be decoded as " + payloadType.getName() + ": "
-                        + e.getMessage(), e, attempt);
+            } catch (RuntimeException | StackOverflowError e) {
+                return deadLetter(message, Reasons.of("payload could not be decoded as " + payloadType.getName(), e),
+                        e, attempt);
             }
         }
         while (true) {
@@ -153,29 +165,60 @@ public final class IdempotentConsumer implements MessageProcessor {
             }
             Throwable cause = result.failure();
             if (cause instanceof PoisonMessageException) {
-                return deadLetter(message, cause.getMessage(), cause, attempt);
+                return deadLetter(message, Reasons.text(String.valueOf(cause.getMessage()), Reasons.MAX_REASON),
+                        cause, attempt);
+            }
+            SQLException dataError = Failures.dataError(cause);
+            if (dataError != null) {
+                return deadLetter(message, Reasons.of("the database refused the message's data", dataError), cause,
+                        attempt);
             }
             if (attempt >= deadLetterPolicy.maxAttempts()) {
-                return deadLetter(message, "handler failed " + attempt + " time(s): " + cause, cause, attempt);
+                return deadLetter(message, Reasons.of("handler failed " + attempt + " time(s)", cause), cause,
+                        attempt);
             }
             int failed = attempt;
             InboundMessage m = message;
             each(l -> l.retried(name, m, failed, cause));
-            log.debug("Consumer {} failed message {} (attempt {}), retrying: {}", name, m.id(), failed, cause.toString());
+            log.debug("Consumer {} failed message {} (attempt {}), retrying: {}", name, Reasons.forLog(m.id()), failed,
+                    Reasons.of(cause));
             try {
-                TimeUnit.MILLISECONDS.sleep(retryPolicy.backoff(attempt).toMillis());
+                TimeUnit.MILLISECONDS.sleep(backoff(attempt).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new ConsumeOutcome.NotProcessed("interrupted while waiting to retry", e);
+                return new ConsumeOutcome.NotProcessed("interrupted while waiting to retry", e, true);
             }
             attempt++;
+        }
+    }
+
+    /** Why {@code id} cannot be a message id, or null: blank, too long, or not printable text. */
+    static String invalidId(String id) {
+        if (id.isBlank()) {
+            return "it is blank";
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            return "it is " + id.length() + " characters; the limit is " + MAX_ID_LENGTH;
+        }
+        String problem = Texts.problem(id, false);
+        return problem == null ? null : "it contains " + problem;
+    }
+
+    private Duration backoff(int failures) {
+        try {
+            Duration backoff = retryPolicy.backoff(failures);
+            return backoff == null || backoff.isNegative() ? DEFAULT_RETRY.backoff(failures) : backoff;
+        } catch (RuntimeException e) {
+            log.warn("Consumer {}: RetryPolicy.backoff({}) threw {}; the default backoff was used", name, failures,
+                    Reasons.of(e));
+            return DEFAULT_RETRY.backoff(failures);
         }
     }
 
     /** One transaction: the outcome when it is final, or the handler's failure. */
     private Attempt attempt(InboundMessage message, Object payload) {
         long start = System.nanoTime();
-        try (Handle handle = jdbi.open()) {
+        try (Handle handle = database.jdbi().open()) {
             try {
                 handle.begin();
                 if (!store.record(handle, name, message.id())) {
@@ -185,11 +228,12 @@ public final class IdempotentConsumer implements MessageProcessor {
                 }
             } catch (RuntimeException e) {
                 rollbackQuietly(handle);
-                return new Attempt(new ConsumeOutcome.NotProcessed("deduplication store failed: " + e, e), null);
+                return Failures.dataError(e) != null ? new Attempt(null, e) : notProcessed("the deduplication store "
+                        + "failed", e);
             }
             try {
                 runHandler(message, payload, handle);
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
                 rollbackQuietly(handle);
                 return new Attempt(null, e);
             }
@@ -197,20 +241,24 @@ public final class IdempotentConsumer implements MessageProcessor {
                 handle.commit();
             } catch (RuntimeException e) {
                 rollbackQuietly(handle);
-                return new Attempt(new ConsumeOutcome.NotProcessed("commit failed: " + e, e), null);
+                return Failures.dataError(e) != null ? new Attempt(null, e) : notProcessed("commit failed", e);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             each(l -> l.processed(name, message, took));
             return new Attempt(new ConsumeOutcome.Processed(), null);
         } catch (RuntimeException e) {
-            return new Attempt(new ConsumeOutcome.NotProcessed("database unavailable: " + e, e), null);
+            return new Attempt(new ConsumeOutcome.NotProcessed(Reasons.of("database unavailable", e), e, true), null);
         }
     }
 
+    private static Attempt notProcessed(String what, RuntimeException e) {
+        return new Attempt(new ConsumeOutcome.NotProcessed(Reasons.of(what, e), e, Failures.outage(e)), null);
+    }
+
     private void runHandler(InboundMessage message, Object payload, Handle handle) throws Exception {
-        MDC.put("outbox.messageId", message.id());
+        MDC.put("outbox.messageId", Reasons.forLog(message.id()));
         if (message.correlationId() != null) {
-            MDC.put("outbox.correlationId", message.correlationId());
+            MDC.put("outbox.correlationId", Reasons.forLog(message.correlationId()));
         }
         TraceContextPropagator.Scope scope = message.traceparent() == null ? () -> { }
                 : tracePropagator.makeCurrent(new TraceContext(message.traceparent(), message.tracestate()));
@@ -224,43 +272,35 @@ public final class IdempotentConsumer implements MessageProcessor {
     }
 
     private ConsumeOutcome deadLetter(InboundMessage message, String reason, Throwable cause, int attempts) {
-        if (deadLetterToDatabase) {
-            try {
-                storeDeadLetter(message, reason, attempts);
-            } catch (SQLException | RuntimeException e) {
-                log.warn("Consumer {} could not store dead letter {}; leaving it unacknowledged: {}", name,
-                        message.id(), e.toString());
-                return new ConsumeOutcome.NotProcessed("could not store the dead letter: " + e, e);
-            }
-        }
-        log.error("Consumer {} dead-lettered message {} from {} after {} attempt(s): {}", name, message.id(),
-                message.destination(), attempts, reason);
+        ConsumeOutcome.DeadLettered dead = new ConsumeOutcome.DeadLettered(reason, cause, attempts, false);
+        boolean stored = deadLetterToDatabase && storeDeadLetter(message, dead);
+        log.error("Consumer {} dead-lettered message {} from {} after {} attempt(s): {}", name,
+                Reasons.forLog(message.id()), Reasons.forLog(message.destination()), attempts, reason);
         each(l -> l.deadLettered(name, message, reason));
-        return new ConsumeOutcome.DeadLettered(reason, cause, attempts, deadLetterToDatabase);
+        return stored ? new ConsumeOutcome.DeadLettered(reason, cause, attempts, true) : dead;
     }
 
-    private void storeDeadLetter(InboundMessage m, String reason, int attempts) throws SQLException {
-        Instant now = clock.instant();
-        OutboundMessage row = new OutboundMessage(databaseId(m), m.destination(), null, m.key(), 0, m.type(),
-                m.contentType(), m.payload(), m.headers(), m.correlationId(), m.causationId(), m.traceparent(),
-                m.tracestate(), m.createdAt() != null ? m.createdAt() : now, now, attempts);
-        try (Handle handle = jdbi.open()) {
-            Dialect dialect = configuredDialect != null ? configuredDialect : Dialects.detect(handle.getConnection());
-            new DeadLetterStore(new MessageStore(dialect, tables), tables).insert(handle.getConnection(), null, row,
-                    name, attempts, reason, now, false);
+    /**
+     * Stores a dead letter in the database dead-letter table (origin: this consumer's name), fitted to the table:
+     * what does not fit is cut or dropped and the stored reason says so. False, logged, when the database refuses.
+     */
+    @Override
+    public boolean storeDeadLetter(InboundMessage message, ConsumeOutcome.DeadLettered outcome) {
+        try {
+            return database.withConnection((c, stores) -> {
+                Instant now = clock.instant();
+                DeadLetterRows.Fitted fitted = DeadLetterRows.fit(message, stores.dialect(), maxDeadLetterPayloadBytes,
+                        now);
+                stores.deadLetters().insert(c, List.of(new DeadLetterStore.Entry(null, fitted.message(), name,
+                        outcome.attempts(), fitted.reason(String.valueOf(outcome.reason())),
+                        outcome.cause() == null ? null : outcome.cause().getClass().getName(), now, false)));
+                return true;
+            });
+        } catch (SQLException | RuntimeException e) {
+            log.warn("Consumer {} could not store dead letter {} in the database: {}", name,
+                    Reasons.forLog(message.id()), Reasons.of(e));
+            return false;
         }
-    }
-
-    /** The dead-letter table keys ids as UUIDs; other ids are mapped to a name-based UUID. */
-    private static UUID databaseId(InboundMessage m) {
-        if (m.id() != null) {
-            try {
-                return UUID.fromString(m.id());
-            } catch (IllegalArgumentException notAUuid) {
-                return UUID.nameUUIDFromBytes(m.id().getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return UUID.nameUUIDFromBytes(m.payload());
     }
 
     private static void rollbackQuietly(Handle handle) {
@@ -277,7 +317,7 @@ public final class IdempotentConsumer implements MessageProcessor {
         for (ConsumerListener l : listeners) {
             try {
                 call.accept(l);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 log.warn("ConsumerListener {} failed: {}", l, e.toString());
             }
         }
@@ -337,6 +377,7 @@ public final class IdempotentConsumer implements MessageProcessor {
         private RetryPolicy retryPolicy = DEFAULT_RETRY;
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.afterAttempts(DEFAULT_MAX_ATTEMPTS);
         private boolean deadLetterToDatabase;
+        private int maxDeadLetterPayloadBytes = DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES;
         private FallbackId fallbackId;
         private final List<ConsumerListener> listeners = new ArrayList<>();
         private TraceContextPropagator tracePropagator;
@@ -417,6 +458,15 @@ public final class IdempotentConsumer implements MessageProcessor {
             return this;
         }
 
+        /**
+         * Largest payload stored with a dead letter in the database (default 1 MiB); a larger one is cut and the
+         * dead letter's reason says so, so that one huge message never becomes a huge row.
+         */
+        public Builder maxDeadLetterPayloadBytes(int maxDeadLetterPayloadBytes) {
+            this.maxDeadLetterPayloadBytes = maxDeadLetterPayloadBytes;
+            return this;
+        }
+
         /** Gives messages without an id one instead of dead-lettering them, e.g. {@link FallbackId#payloadHash()}. */
         public Builder fallbackId(FallbackId fallbackId) {
             this.fallbackId = fallbackId;
@@ -446,9 +496,10 @@ public final class IdempotentConsumer implements MessageProcessor {
          * @throws IllegalArgumentException when the name is blank or too long
          */
         public IdempotentConsumer build() {
-            if (name == null || name.isBlank() || name.length() > JdbcDeduplicationStore.MAX_ID_LENGTH) {
-                throw new IllegalArgumentException("IdempotentConsumer.builder(name): the name must be 1 to "
-                        + JdbcDeduplicationStore.MAX_ID_LENGTH + " characters and stay the same across releases, "
+            String invalid = name == null ? "it is null" : invalidId(name);
+            if (invalid != null) {
+                throw new IllegalArgumentException("IdempotentConsumer.builder(name): the name is not usable (" + invalid
+                        + "); give 1 to " + MAX_ID_LENGTH + " printable characters that stay the same across releases, "
                         + "as deduplication records are kept under it");
             }
             if ((jdbi == null) == (dataSource == null)) {
@@ -459,11 +510,22 @@ public final class IdempotentConsumer implements MessageProcessor {
                 throw new IllegalStateException("IdempotentConsumer.builder(\"" + name + "\").handler(...) is "
                         + "required");
             }
-            Objects.requireNonNull(tables, "tables");
-            Objects.requireNonNull(retryPolicy, "retryPolicy");
-            Objects.requireNonNull(deadLetterPolicy, "deadLetterPolicy");
-            Objects.requireNonNull(clock, "clock");
+            required("tables", tables);
+            required("retryPolicy", retryPolicy);
+            required("deadLetterPolicy", deadLetterPolicy);
+            required("clock", clock);
+            if (maxDeadLetterPayloadBytes < 0) {
+                throw new IllegalArgumentException("IdempotentConsumer.builder().maxDeadLetterPayloadBytes("
+                        + maxDeadLetterPayloadBytes + ") must not be negative");
+            }
             return new IdempotentConsumer(this);
+        }
+
+        private void required(String setting, Object value) {
+            if (value == null) {
+                throw new IllegalArgumentException("IdempotentConsumer.builder(\"" + name + "\")." + setting
+                        + "(null): a value is required");
+            }
         }
     }
 }

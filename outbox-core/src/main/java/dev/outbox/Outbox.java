@@ -1,11 +1,13 @@
 package dev.outbox;
 
+import dev.outbox.internal.Database;
 import dev.outbox.internal.MessageStore;
 import dev.outbox.internal.MessageValidator;
+import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.internal.Partitions;
+import dev.outbox.spi.Reasons;
 import dev.outbox.internal.TracePropagators;
 import dev.outbox.internal.UuidV7;
-import dev.outbox.jdbc.Dialects;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PayloadCodec;
@@ -18,11 +20,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
@@ -56,37 +57,25 @@ public final class Outbox {
     /** Default partition count: lets up to 32 ordered relay instances share the work; change only when drained. */
     public static final int DEFAULT_PARTITIONS = 32;
 
-    private final Jdbi jdbi;
-    private final Dialect configuredDialect;
-    private final TableNames tables;
+    private final OutboxRuntime runtime;
     private final PayloadCodec codec;
     private final TraceContextPropagator tracePropagator;
     private final ConnectionSupplier connectionSupplier;
     private final boolean allowAutoCommit;
     private final boolean notifyRelays;
-    private final int partitions;
-    private final Clock clock;
     private final MessageValidator validator;
     private final UuidV7 ids;
-    private volatile MessageStore store;
-    private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
-    private volatile Instant lastPublishedAt;
-    private final AtomicLong inFlight = new AtomicLong();
 
     private Outbox(Builder b) {
-        jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
-        configuredDialect = b.dialect;
-        tables = b.tables;
+        Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
+        runtime = new OutboxRuntime(new Database(jdbi, b.dialect, b.tables), b.dataSource, b.clock, b.partitions);
         codec = b.codec != null ? b.codec : JsonCodec.create();
         tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
         connectionSupplier = b.connectionSupplier;
         allowAutoCommit = b.allowAutoCommit;
         notifyRelays = b.notifyRelays;
-        partitions = b.partitions;
-        clock = b.clock;
-        validator = new MessageValidator(b.maxPayloadBytes, b.maxDelay, tables);
-        ids = new UuidV7(clock);
-        store = configuredDialect == null ? null : new MessageStore(configuredDialect, tables);
+        validator = new MessageValidator(b.maxPayloadBytes, b.maxDelay, b.tables);
+        ids = new UuidV7(b.clock);
     }
 
     public static Builder builder() {
@@ -102,27 +91,33 @@ public final class Outbox {
      * @throws OutboxStoreException when the database rejects the insert; roll the transaction back
      */
     public UUID write(Connection connection, OutboxMessage message) {
-        return writeAll(connection, List.of(message)).get(0);
+        return writeAll(connection, Collections.singletonList(message)).get(0);
     }
 
     /** Stores the messages in the transaction of {@code connection} as one JDBC batch: all or none are valid. */
     public List<UUID> writeAll(Connection connection, List<OutboxMessage> messages) {
-        Objects.requireNonNull(connection, "connection");
-        Objects.requireNonNull(messages, "messages");
-        List<OutboundMessage> rows = prepare(messages);
-        if (rows.isEmpty()) {
+        if (connection == null) {
+            throw new IllegalArgumentException("Outbox.write: connection is null; pass the connection of your "
+                    + "open transaction");
+        }
+        if (messages == null) {
+            throw new IllegalArgumentException("Outbox.writeAll: messages is null; pass a list (it may be empty)");
+        }
+        if (messages.isEmpty()) {
             return List.of();
         }
+        List<OutboundMessage> rows;
         try {
+            MessageStore target = runtime.database().stores(connection).messages();
+            rows = prepare(messages, target.dialect());
             requireTransaction(connection);
-            MessageStore target = store(connection);
             target.insert(connection, rows);
             if (notifyRelays) {
                 target.notifyRelays(connection);
             }
         } catch (SQLException e) {
-            throw new OutboxStoreException("Could not write " + rows.size() + " outbox message(s) "
-                    + ids(rows) + " to " + tables.message() + ": " + e.getMessage()
+            throw new OutboxStoreException("Could not write " + messages.size() + " outbox message(s) to "
+                    + runtime.database().tables().message() + ": " + Reasons.of(e)
                     + (isMissingTable(e) ? ". Does the schema exist? outbox.schema().verify() says what is missing" : "")
                     + ". The library did not end the transaction: roll it back", e);
         }
@@ -134,13 +129,17 @@ public final class Outbox {
      * of this outbox in this JVM are woken when the handle commits.
      */
     public UUID write(Handle handle, OutboxMessage message) {
-        return writeAll(handle, List.of(message)).get(0);
+        return writeAll(handle, Collections.singletonList(message)).get(0);
     }
 
     /** Stores the messages in the transaction of a Jdbi handle as one JDBC batch; wakes relays at commit. */
     public List<UUID> writeAll(Handle handle, List<OutboxMessage> messages) {
+        if (handle == null) {
+            throw new IllegalArgumentException("Outbox.write: handle is null; pass the Jdbi handle of your open "
+                    + "transaction");
+        }
         List<UUID> ids = writeAll(handle.getConnection(), messages);
-        if (!ids.isEmpty() && !commitListeners.isEmpty()) {
+        if (!ids.isEmpty() && runtime.hasCommitListeners()) {
             handle.afterCommit(this::committed);
         }
         return ids;
@@ -152,7 +151,7 @@ public final class Outbox {
      * @throws IllegalStateException when no connection supplier was configured
      */
     public UUID write(OutboxMessage message) {
-        return writeAll(List.of(message)).get(0);
+        return writeAll(Collections.singletonList(message)).get(0);
     }
 
     /** Stores the messages in the current transaction, as given by the configured {@link ConnectionSupplier}. */
@@ -169,7 +168,7 @@ public final class Outbox {
         }
         try {
             List<UUID> ids = writeAll(connection, messages);
-            if (!ids.isEmpty() && !commitListeners.isEmpty()) {
+            if (!ids.isEmpty() && runtime.hasCommitListeners()) {
                 connectionSupplier.afterCommit(this::committed);
             }
             return ids;
@@ -189,135 +188,45 @@ public final class Outbox {
      * JDBC transaction when latency matters and the database has no notifications (PostgreSQL has).
      */
     public void committed() {
-        for (Runnable listener : commitListeners) {
-            listener.run();
-        }
+        runtime.committed();
     }
 
     /** Administration: statistics, dead letters, replay and purge. */
     public OutboxAdmin admin() {
-        return new OutboxAdmin(this);
+        return new OutboxAdmin(runtime);
     }
 
     /** Creates, checks and prints the outbox tables. */
     public OutboxSchema schema() {
-        return new OutboxSchema(this);
+        return new OutboxSchema(runtime.database());
     }
 
     /** The configured table names. */
     public TableNames tables() {
-        return tables;
+        return runtime.database().tables();
     }
 
-    Jdbi jdbi() {
-        return jdbi;
+    /** The state relays, admin and schema share with this writer; internal. */
+    OutboxRuntime runtime() {
+        return runtime;
     }
 
-    void addCommitListener(Runnable listener) {
-        commitListeners.add(listener);
-    }
-
-    void removeCommitListener(Runnable listener) {
-        commitListeners.remove(listener);
-    }
-
-    void recordPublished(Instant at) {
-        lastPublishedAt = at;
-    }
-
-    Instant lastPublishedAt() {
-        return lastPublishedAt;
-    }
-
-    void addInFlight(long delta) {
-        inFlight.addAndGet(delta);
-    }
-
-    long inFlight() {
-        return inFlight.get();
-    }
-
-    /** Runs {@code work} on a connection of the outbox's database, in auto-commit mode unless it changes it. */
-    <T> T withConnection(SqlWork<T> work) throws SQLException {
-        try (Handle handle = jdbi.open()) {
-            Connection connection = handle.getConnection();
-            boolean autoCommit = connection.getAutoCommit();
-            if (!autoCommit) {
-                connection.setAutoCommit(true);
-            }
-            try {
-                return work.apply(connection, store(connection));
-            } finally {
-                if (connection.getAutoCommit() != autoCommit) {
-                    connection.setAutoCommit(autoCommit);
-                }
-            }
-        }
-    }
-
-    /** Runs {@code work} in a READ COMMITTED transaction and commits; rolls back on failure. */
-    <T> T inTransaction(SqlWork<T> work) throws SQLException {
-        return withConnection((connection, messages) -> {
-            int isolation = connection.getTransactionIsolation();
-            if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            connection.setAutoCommit(false);
-            try {
-                T result = work.apply(connection, messages);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-                if (isolation != Connection.TRANSACTION_READ_COMMITTED) {
-                    connection.setTransactionIsolation(isolation);
-                }
-            }
-        });
-    }
-
-    /** Database work with a connection and the outbox's message store. */
-    @FunctionalInterface
-    interface SqlWork<T> {
-        T apply(Connection connection, MessageStore messages) throws SQLException;
-    }
-
-    Clock clock() {
-        return clock;
-    }
-
-    int partitions() {
-        return partitions;
-    }
-
-    /** The dialect, detected from {@code connection} on first use unless configured. */
-    Dialect dialect(Connection connection) throws SQLException {
-        return store(connection).dialect();
-    }
-
-    MessageStore store(Connection connection) throws SQLException {
-        MessageStore current = store;
-        if (current == null) {
-            current = new MessageStore(Dialects.detect(connection), tables);
-            store = current;
-        }
-        return current;
-    }
-
-    private List<OutboundMessage> prepare(List<OutboxMessage> messages) {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    private List<OutboundMessage> prepare(List<OutboxMessage> messages, Dialect dialect) {
+        Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.MICROS);
         List<OutboundMessage> rows = new ArrayList<>(messages.size());
-        for (OutboxMessage message : messages) {
-            rows.add(prepare(Objects.requireNonNull(message, "message"), now));
+        for (int i = 0; i < messages.size(); i++) {
+            OutboxMessage message = messages.get(i);
+            if (message == null) {
+                throw new IllegalArgumentException("Outbox.writeAll: message " + i + " of " + messages.size()
+                        + " is null; nothing was written");
+            }
+            rows.add(prepare(message, now, dialect));
         }
         return rows;
     }
 
-    private OutboundMessage prepare(OutboxMessage m, Instant now) {
-        validator.validateFields(m);
+    private OutboundMessage prepare(OutboxMessage m, Instant now, Dialect dialect) {
+        validator.validateFields(m, dialect);
         byte[] raw = m.rawPayloadBytes();
         byte[] payload = raw != null ? raw : codec.encode(m.payload());
         validator.validatePayload(payload);
@@ -336,7 +245,7 @@ public final class Outbox {
         validator.validateAvailableAt(availableAt, now);
         UUID id = ids.next();
         return new OutboundMessage(id, m.destination(), m.routingKey(), m.key(),
-                Partitions.of(m.key(), id, partitions), m.type(),
+                Partitions.of(m.key(), id, runtime.partitions()), m.type(),
                 raw != null ? m.contentType() : codec.contentType(), payload, m.headers(), m.correlationId(),
                 m.causationId(), traceparent, tracestate, now, availableAt, 0);
     }
@@ -348,12 +257,6 @@ public final class Outbox {
                     + "Write inside your transaction (connection.setAutoCommit(false), jdbi.useTransaction, Spring "
                     + "@Transactional), or opt out of this check with Outbox.builder().allowAutoCommit(true)");
         }
-    }
-
-    private static String ids(List<OutboundMessage> rows) {
-        return rows.size() <= 3
-                ? rows.stream().map(r -> r.id().toString()).collect(Collectors.joining(", ", "[", "]"))
-                : "[" + rows.get(0).id() + ", … " + (rows.size() - 1) + " more]";
     }
 
     /** SQLState class 42 covers undefined table/column on PostgreSQL, MySQL/MariaDB and H2. */

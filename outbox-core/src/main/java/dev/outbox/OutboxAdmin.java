@@ -1,111 +1,174 @@
 package dev.outbox;
 
+import dev.outbox.internal.Database;
 import dev.outbox.internal.DeadLetterStore;
-import dev.outbox.spi.Dialect;
-import java.sql.Connection;
+import dev.outbox.internal.OutboxRuntime;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
  * Operations on an outbox: health statistics, and the dead letters (list, count, replay, purge). Obtained from
- * {@link Outbox#admin()}. Each call is one short transaction; thread-safe.
+ * {@link Outbox#admin()}. Bulk operations work through any number of dead letters in bounded batches, one short
+ * transaction each, reporting progress; thread-safe.
  *
  * <p>Replay moves a dead letter back into the outbox with its original message id and write position, available at
- * once and with its attempts reset; consumers that saw an earlier publish of it recognise it as a duplicate.
+ * once and with its attempts reset; consumers that saw an earlier publish of it recognise it as a duplicate. A dead
+ * letter that cannot be replayed (its id is already pending; a consumer's dead letter the filter did not ask for by
+ * origin) is reported and left in place, and the replay goes on.
  */
 public final class OutboxAdmin {
-    /** Most dead letters one replay or list call handles. */
+    /** Most dead letters one list call returns. */
     public static final int MAX_BATCH = 10_000;
+    /** Dead letters replayed or purged per transaction: short locks, steady progress. */
+    public static final int BULK_BATCH = 500;
 
-    private final Outbox outbox;
+    private final OutboxRuntime runtime;
+    private final Database database;
 
-    OutboxAdmin(Outbox outbox) {
-        this.outbox = outbox;
+    OutboxAdmin(OutboxRuntime runtime) {
+        this.runtime = runtime;
+        this.database = runtime.database();
+    }
+
+    /** Told how far a bulk operation has come, after each batch. */
+    @FunctionalInterface
+    public interface Progress {
+        /** {@code done} of {@code total} dead letters handled (total as counted when the operation began). */
+        void update(long done, long total);
+
+        /** A progress that ignores updates. */
+        static Progress none() {
+            return (done, total) -> { };
+        }
     }
 
     /** Pending count and age, in-flight count, dead-letter count and the last publish seen in this JVM. */
     public OutboxStats stats() {
-        return call(c -> {
-            Instant now = outbox.clock().instant();
+        return call((c, stores) -> {
+            Instant now = runtime.clock().instant();
             long pending;
             Instant oldest;
-            try (PreparedStatement ps = c.connection().prepareStatement("SELECT COUNT(*),"
-                    + " MIN(created_at) AS oldest_created_at FROM " + outbox.tables().message()
-                    + " WHERE published_at IS NULL");
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), MIN(created_at) FROM "
+                    + database.tables().message() + " WHERE published_at IS NULL");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 pending = rs.getLong(1);
-                oldest = pending == 0 ? null : c.dialect().getInstant(rs, "oldest_created_at");
+                oldest = pending == 0 ? null : stores.dialect().getInstant(rs, 2);
             }
-            long deadLetters = c.deadLetters().count(c.connection(), DeadLetterFilter.all());
+            long deadLetters = stores.deadLetters().count(c, DeadLetterFilter.all());
             Duration age = oldest == null || oldest.isAfter(now) ? Duration.ZERO : Duration.between(oldest, now);
-            return new OutboxStats(pending, age, outbox.inFlight(), deadLetters, outbox.lastPublishedAt());
+            return new OutboxStats(pending, age, runtime.inFlight(), deadLetters, runtime.lastPublishedAt());
         });
     }
 
-    /** Dead letters matching {@code filter}, oldest first, at most {@code limit}. */
+    /** Dead letters matching {@code filter}, oldest first, at most {@code limit} (up to {@link #MAX_BATCH}). */
     public List<DeadLetter> deadLetters(DeadLetterFilter filter, int limit) {
+        return deadLetters(filter, 0, limit);
+    }
+
+    /**
+     * The next page of dead letters matching {@code filter}: those with a {@link DeadLetter#deadLetterId()} above
+     * {@code after} (0 for the first page), oldest first, at most {@code limit} (up to {@link #MAX_BATCH}).
+     */
+    public List<DeadLetter> deadLetters(DeadLetterFilter filter, long after, int limit) {
         Objects.requireNonNull(filter, "filter");
-        return call(c -> c.deadLetters().list(c.connection(), filter, Math.min(limit, MAX_BATCH)));
+        if (limit < 1) {
+            throw new IllegalArgumentException("OutboxAdmin.deadLetters: limit(" + limit + ") must be positive");
+        }
+        return call((c, stores) -> stores.deadLetters().list(c, filter, after, Math.min(limit, MAX_BATCH)));
     }
 
     public long countDeadLetters(DeadLetterFilter filter) {
         Objects.requireNonNull(filter, "filter");
-        return call(c -> c.deadLetters().count(c.connection(), filter));
+        return call((c, stores) -> stores.deadLetters().count(c, filter));
     }
 
-    /** Replays the dead letter of one message; returns whether there was one. */
+    /** Replays the dead letter(s) of one message; returns whether one was replayed. */
     public boolean replay(UUID messageId) {
-        return replay(DeadLetterFilter.byId(messageId)) > 0;
+        return replay(DeadLetterFilter.byId(Objects.requireNonNull(messageId, "messageId"))).replayed() > 0;
     }
 
-    /** Replays every dead letter matching {@code filter} (up to {@link #MAX_BATCH}); returns how many. */
-    public int replay(DeadLetterFilter filter) {
+    /** Replays every dead letter matching {@code filter}; see {@link #replay(DeadLetterFilter, Progress)}. */
+    public ReplayReport replay(DeadLetterFilter filter) {
+        return replay(filter, Progress.none());
+    }
+
+    /**
+     * Replays every dead letter matching {@code filter}, {@value #BULK_BATCH} per transaction, telling
+     * {@code progress} after each batch. Dead letters of consumers are replayed only when the filter names their
+     * origin ({@link DeadLetterFilter#withOrigin}) or their message id, as replaying one publishes it again to every
+     * consumer of its destination; the others are skipped with that reason, as are dead letters whose message id is
+     * already pending.
+     */
+    public ReplayReport replay(DeadLetterFilter filter, Progress progress) {
         Objects.requireNonNull(filter, "filter");
-        int replayed = transaction(c -> c.deadLetters().replay(c.connection(), filter, MAX_BATCH,
-                outbox.clock().instant()));
-        if (replayed > 0) {
-            outbox.committed();
+        Objects.requireNonNull(progress, "progress");
+        long total = countDeadLetters(filter);
+        long replayed = 0;
+        long done = 0;
+        long after = 0;
+        List<ReplayReport.Skipped> skipped = new ArrayList<>();
+        while (true) {
+            long from = after;
+            DeadLetterStore.ReplayBatch batch = transaction((c, stores) -> stores.deadLetters().replay(c, filter,
+                    from, BULK_BATCH, runtime.clock().instant()));
+            if (batch.seen() == 0) {
+                break;
+            }
+            replayed += batch.replayed();
+            skipped.addAll(batch.skipped());
+            done += batch.seen();
+            after = batch.last();
+            if (batch.replayed() > 0) {
+                runtime.committed();
+            }
+            progress.update(done, Math.max(total, done));
         }
-        return replayed;
+        return new ReplayReport(replayed, skipped);
     }
 
     /** Deletes every dead letter matching {@code filter} for good; returns how many. */
     public int purge(DeadLetterFilter filter) {
+        return (int) Math.min(Integer.MAX_VALUE, purge(filter, Progress.none()));
+    }
+
+    /** Deletes every dead letter matching {@code filter}, {@value #BULK_BATCH} per statement; returns how many. */
+    public long purge(DeadLetterFilter filter, Progress progress) {
         Objects.requireNonNull(filter, "filter");
-        return call(c -> c.deadLetters().purge(c.connection(), filter));
+        Objects.requireNonNull(progress, "progress");
+        long total = countDeadLetters(filter);
+        long purged = 0;
+        int deleted;
+        do {
+            deleted = call((c, stores) -> stores.deadLetters().purge(c, filter, BULK_BATCH));
+            purged += deleted;
+            progress.update(purged, Math.max(total, purged));
+        } while (deleted == BULK_BATCH);
+        return purged;
     }
 
-    private <T> T call(Work<T> work) {
-        return run(work, false);
-    }
-
-    private <T> T transaction(Work<T> work) {
-        return run(work, true);
-    }
-
-    private <T> T run(Work<T> work, boolean transactional) {
-        Outbox.SqlWork<T> sql = (connection, messages) -> work.apply(new Context(connection,
-                new DeadLetterStore(messages, outbox.tables()), messages.dialect()));
+    private <T> T call(Database.Work<T> work) {
         try {
-            return transactional ? outbox.inTransaction(sql) : outbox.withConnection(sql);
+            return database.withConnection(work);
         } catch (SQLException e) {
-            throw new OutboxStoreException("Outbox admin operation on " + outbox.tables() + " failed: "
+            throw new OutboxStoreException("Outbox admin operation on " + database.tables() + " failed: "
                     + e.getMessage(), e);
         }
     }
 
-    private record Context(Connection connection, DeadLetterStore deadLetters, Dialect dialect) {
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T apply(Context context) throws SQLException;
+    private <T> T transaction(Database.Work<T> work) {
+        try {
+            return database.inTransaction(work);
+        } catch (SQLException e) {
+            throw new OutboxStoreException("Outbox admin operation on " + database.tables() + " failed: "
+                    + e.getMessage(), e);
+        }
     }
 }

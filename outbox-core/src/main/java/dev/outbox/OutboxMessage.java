@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One event to publish: where to ({@link #destination()}), in which order ({@link #key()}), what it is
@@ -204,7 +203,11 @@ public final class OutboxMessage {
 
         /** A payload object, encoded at write time by the outbox's {@code PayloadCodec} (JSON by default). */
         public Builder payload(Object payload) {
-            this.payload = Objects.requireNonNull(payload, "payload");
+            if (payload == null) {
+                throw new IllegalArgumentException("OutboxMessage.payload is null: give the object to encode, or "
+                        + "rawPayload(new byte[0]) for a message without content");
+            }
+            this.payload = payload;
             this.rawPayload = null;
             return this;
         }
@@ -216,7 +219,11 @@ public final class OutboxMessage {
 
         /** Payload bytes stored and published as they are, with their MIME type (may be null). */
         public Builder rawPayload(byte[] bytes, String contentType) {
-            this.rawPayload = Objects.requireNonNull(bytes, "rawPayload").clone();
+            if (bytes == null) {
+                throw new IllegalArgumentException("OutboxMessage.rawPayload is null: give the bytes to publish "
+                        + "(new byte[0] for a message without content)");
+            }
+            this.rawPayload = bytes.clone();
             this.contentType = contentType;
             this.payload = null;
             return this;
@@ -237,6 +244,9 @@ public final class OutboxMessage {
 
         /** Adds every entry of {@code headers}, see {@link #header}. */
         public Builder headers(Map<String, String> headers) {
+            if (headers == null) {
+                throw new IllegalArgumentException("OutboxMessage.headers is null: pass a map (it may be empty)");
+            }
             headers.forEach(this::header);
             return this;
         }

@@ -1,52 +1,45 @@
 package dev.outbox;
 
-import dev.outbox.internal.Claimed;
-import dev.outbox.internal.DeadLetterStore;
-import dev.outbox.internal.MessageStore;
-import dev.outbox.internal.PartitionLeases;
-import dev.outbox.internal.RelayStore;
+import dev.outbox.internal.Database;
+import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.internal.WakeSignal;
-import dev.outbox.spi.BrokerUnavailableException;
+import dev.outbox.internal.relay.Batches;
+import dev.outbox.internal.relay.Claim;
+import dev.outbox.internal.relay.Claims;
+import dev.outbox.internal.relay.DeadLetterCopies;
+import dev.outbox.internal.relay.GuardedPublisher;
+import dev.outbox.internal.relay.Housekeeping;
+import dev.outbox.internal.relay.NotificationListener;
+import dev.outbox.internal.relay.OutcomeClassifier;
+import dev.outbox.internal.relay.PartitionLeases;
+import dev.outbox.internal.relay.PoolCheck;
+import dev.outbox.internal.relay.RelayEvents;
+import dev.outbox.internal.relay.RelaySettings;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.Dialect;
-import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
-import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.OutboxListener;
-import dev.outbox.spi.PublishResult;
 import dev.outbox.spi.RetryPolicy;
 import java.net.InetAddress;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
-import org.jdbi.v3.core.Handle;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Publishes committed outbox messages through a {@link MessagePublisher}: claims batches, keeps several in flight,
@@ -67,16 +60,29 @@ import org.slf4j.MDC;
  * claim transaction idle for {@link Builder#leaseTimeout}). With {@link Ordering#BY_KEY}, messages of a key are
  * published in write order across any number of relay instances.
  *
- * <p>Connections: each in-flight batch holds one, plus one for claiming, one for the lease heartbeat (ordered) and
- * one for LISTEN (PostgreSQL): size the pool for {@code maxInFlightBatches + 3} beyond the application's needs.
+ * <p>Nothing one message or one publisher does stops the relay: a publisher that throws, hangs, or answers for the
+ * wrong messages fails its batch (an attempt each); a row that cannot be read is dead-lettered unpublished; a
+ * retry policy that throws is replaced by the default backoff; a completion that cannot be recorded is rolled back
+ * and counted as a failed attempt. Claims are bounded by bytes ({@link Builder#maxBatchBytes}) as well as rows.
+ *
+ * <p>Threads: {@code maxInFlightBatches} lanes ({@code outbox-relay-<n>-lane-<i>}), each claiming, publishing and
+ * completing its own batches, so the next claim overlaps the previous publish; a timer for the lease heartbeat and
+ * retention purge; a LISTEN thread on PostgreSQL; threads that call the publisher.
+ *
+ * <p>Connections: each lane holds one while its batch is in flight; the timer and the LISTEN thread one each. So a
+ * relay needs up to {@code maxInFlightBatches + 2}; {@link #start()} refuses a HikariCP pool that cannot hold that
+ * (plus one for the application when shared). Give the relay its own pool with {@link Builder#dataSource} so that a
+ * slow broker can never take the application's connections.
  *
  * <p>Wake-up: on PostgreSQL the relay LISTENs for the writer's notification and publishes right after commit;
  * writes through a Jdbi handle or {@link Outbox#committed()} wake relays in the same JVM; otherwise it polls, fast
- * while there is work and backing off to {@link Builder#maxPollInterval} while idle.
+ * while there is work and backing off to {@link Builder#maxPollInterval} while idle. Thread-safe.
  */
 public final class OutboxRelay implements AutoCloseable {
     /** Messages claimed per batch: large enough to amortise the claim, small enough for one broker round trip. */
     public static final int DEFAULT_BATCH_SIZE = 500;
+    /** Bytes claimed per batch at most: four lanes then hold at most 32 MiB of payloads and headers. */
+    public static final long DEFAULT_MAX_BATCH_BYTES = 8L * 1024 * 1024;
     /** Batches in flight: overlaps database and broker work on both sides. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 4;
     /** How long a partition lease lasts without renewal, and a claim transaction may sit idle (PostgreSQL). */
@@ -91,76 +97,41 @@ public final class OutboxRelay implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** Failed attempts from which a retry is logged at WARN rather than DEBUG. */
     public static final int DEFAULT_WARN_AFTER_ATTEMPTS = 3;
-    /** While the broker is unavailable, retries back off like attempts 1 to 4 of the retry policy, no further. */
-    private static final int OUTAGE_BACKOFF_STEPS = 4;
+    /** Longest wait between claims that keep failing (database down, schema changed). */
+    private static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
+    /** How long close waits, after abandoning late batches, for lanes busy in SQL to give their connection back. */
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final String ORIGIN = "relay";
-    /** Rows an ordered claim reads per batch at most while looking for available key heads. */
-    private static final int SCAN_FACTOR = 20;
-    /** How often the notification listener checks whether the relay is closing. */
-    private static final Duration LISTEN_TIMEOUT = Duration.ofMillis(500);
-    /** Published rows purged per statement in retention mode. */
-    private static final int PURGE_BATCH = 5_000;
 
+    private final OutboxRuntime runtime;
     private final Outbox outbox;
-    private final MessagePublisher publisher;
-    private final Ordering ordering;
-    private final int batchSize;
-    private final int maxInFlight;
-    private final Duration leaseTimeout;
-    private final Duration publishTimeout;
-    private final Duration minPoll;
-    private final Duration maxPoll;
-    private final Duration closeTimeout;
-    private final Duration retention;
-    private final RetryPolicy retryPolicy;
-    private final DeadLetterPolicy deadLetterPolicy;
-    private final List<OutboxListener> listeners;
-    private final int warnAfterAttempts;
-    private final boolean listen;
-    private final String relayId;
-    private final String threadPrefix;
-    private String claimTimeout;
-
+    private final RelaySettings settings;
+    private final String threadPrefix = "outbox-relay-" + INSTANCES.incrementAndGet();
     private final WakeSignal wake = new WakeSignal();
-    private final Semaphore slots;
-    /** Batches in a row that found the broker unavailable; 0 after any ack. */
-    private final AtomicInteger outageStreak = new AtomicInteger();
+    private final Runnable wakeUp = wake::signal;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Runnable commitListener = wake::signal;
+    private final AtomicInteger claimFailures = new AtomicInteger();
+    private final List<Thread> lanes = new ArrayList<>();
+    private final AtomicReferenceArray<Claim> inFlight;
     private volatile boolean running;
-    private RelayStore relayStore;
-    private DeadLetterStore deadLetters;
+    private Claims claims;
+    private Batches batches;
+    private RelayEvents events;
     private PartitionLeases leases;
-    private Thread loop;
-    private Thread listener;
-    private ExecutorService completions;
+    private Housekeeping housekeeping;
+    private NotificationListener listener;
     private ScheduledExecutorService timer;
+    private ExecutorService publishCalls;
 
-    private OutboxRelay(Builder b) {
-        outbox = b.outbox;
-        publisher = b.publisher;
-        ordering = b.ordering;
-        batchSize = b.batchSize;
-        maxInFlight = b.maxInFlight;
-        leaseTimeout = b.leaseTimeout;
-        publishTimeout = b.publishTimeout;
-        minPoll = b.minPollInterval;
-        maxPoll = b.maxPollInterval;
-        closeTimeout = b.closeTimeout;
-        retention = b.retention;
-        retryPolicy = b.retryPolicy;
-        deadLetterPolicy = b.deadLetterPolicy;
-        listeners = List.copyOf(b.listeners);
-        warnAfterAttempts = b.warnAfterAttempts;
-        listen = b.listenForNotifications;
-        relayId = b.relayId != null ? b.relayId : defaultRelayId();
-        threadPrefix = "outbox-relay-" + INSTANCES.incrementAndGet();
-        slots = new Semaphore(maxInFlight);
+    private OutboxRelay(Outbox outbox, RelaySettings settings) {
+        this.outbox = outbox;
+        this.runtime = outbox.runtime();
+        this.settings = settings;
+        this.inFlight = new AtomicReferenceArray<>(settings.maxInFlight());
     }
 
     /** A builder for a relay of {@code outbox}. */
@@ -169,68 +140,97 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * Checks the schema and starts the relay's threads: the claim loop, completion workers, the lease heartbeat
-     * (ordered mode), the retention purge (retention mode) and the notification listener (PostgreSQL).
+     * Checks the schema and the pool, then starts the relay's threads: the lanes, the timer (lease heartbeat in
+     * ordered mode, retention purge) and the notification listener (PostgreSQL).
      *
-     * @throws OutboxConfigurationException when the schema is incomplete
+     * @throws OutboxConfigurationException when the schema is incomplete or the pool too small
      * @throws IllegalStateException when started twice or after close
      */
     public void start() {
         if (closed.get() || !started.compareAndSet(false, true)) {
-            throw new IllegalStateException("OutboxRelay " + relayId + " was already started"
+            throw new IllegalStateException("OutboxRelay " + settings.relayId() + " was already started"
                     + (closed.get() ? " and closed" : "") + "; build a new relay");
         }
         outbox.schema().verify();
-        MessageStore messages;
+        Database database = settings.jdbi() != null ? runtime.database().on(settings.jdbi()) : runtime.database();
+        Dialect dialect;
         try {
-            messages = outbox.withConnection((connection, store) -> store);
+            dialect = database.withConnection((connection, stores) -> stores.dialect());
         } catch (SQLException e) {
             throw new OutboxStoreException("OutboxRelay cannot reach the database: " + e.getMessage(), e);
         }
-        relayStore = new RelayStore(messages, outbox.tables());
-        claimTimeout = messages.dialect().claimTimeoutStatement(leaseTimeout).orElse(null);
-        deadLetters = new DeadLetterStore(messages, outbox.tables());
+        boolean listens = settings.listen() && dialect.wakeUpStatement().isPresent();
+        checkPool(listens);
         running = true;
-        completions = Executors.newFixedThreadPool(maxInFlight, threads(threadPrefix + "-complete-"));
         timer = Executors.newSingleThreadScheduledExecutor(threads(threadPrefix + "-timer"));
-        if (ordering == Ordering.BY_KEY) {
-            leases = new PartitionLeases(messages.dialect(), outbox.tables(), relayId, outbox.partitions(),
-                    leaseTimeout, outbox.clock());
-            heartbeat();
-            long period = leaseTimeout.dividedBy(3).toMillis();
-            timer.scheduleWithFixedDelay(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+        publishCalls = Executors.newCachedThreadPool(threads(threadPrefix + "-publish-"));
+        housekeeping = new Housekeeping(database, settings.relayId(), runtime.clock(), wake);
+        if (settings.ordering() == Ordering.BY_KEY) {
+            leases = new PartitionLeases(dialect, database.tables(), settings.relayId(), runtime.partitions(),
+                    settings.leaseTimeout(), runtime.clock());
+            housekeeping.scheduleHeartbeat(timer, leases, settings.leaseTimeout());
         }
-        if (!retention.isZero()) {
-            long period = Math.max(1000, retention.dividedBy(10).toMillis());
-            timer.scheduleWithFixedDelay(this::purgePublished, period, period, TimeUnit.MILLISECONDS);
+        if (!settings.retention().isZero()) {
+            housekeeping.schedulePurge(timer, settings.retention(), () -> running);
         }
-        outbox.addCommitListener(commitListener);
-        if (listen && messages.dialect().wakeUpStatement().isPresent()) {
-            listener = new Thread(() -> listenLoop(messages.dialect()), threadPrefix + "-listen");
-            listener.setDaemon(true);
+        events = new RelayEvents(settings.relayId(), settings.listeners(), settings.warnAfterAttempts());
+        claims = new Claims(database, settings, leases);
+        GuardedPublisher publisher = new GuardedPublisher(settings.publisher(), publishCalls,
+                settings.publishTimeout());
+        batches = new Batches(claims, publisher, new OutcomeClassifier(settings.retryPolicy(),
+                settings.deadLetterPolicy()), new DeadLetterCopies(settings.deadLetterPolicy(), publisher,
+                database.tables().deadLetter()), events, runtime);
+        runtime.onCommit(wakeUp);
+        if (listens) {
+            listener = new NotificationListener(database, settings.relayId(), wake, settings.maxPoll(),
+                    threadPrefix + "-listen");
             listener.start();
         }
-        loop = new Thread(this::claimLoop, threadPrefix);
-        loop.start();
-        log.info("Outbox relay {} started on {} ({} ordering, batch {}, {} in flight, dialect {})", relayId,
-                outbox.tables().message(), ordering, batchSize, maxInFlight, messages.dialect().name());
+        for (int i = 0; i < settings.maxInFlight(); i++) {
+            int lane = i;
+            Thread thread = new Thread(() -> lane(lane), threadPrefix + "-lane-" + i);
+            thread.setDaemon(true);
+            lanes.add(thread);
+            thread.start();
+        }
+        log.info("Outbox relay {} started on {} ({} ordering, batch {} / {} bytes, {} lanes, dialect {})",
+                settings.relayId(), database.tables().message(), settings.ordering(), settings.batchSize(),
+                settings.maxBatchBytes(), settings.maxInFlight(), dialect.name());
+    }
+
+    private void checkPool(boolean listens) {
+        boolean timerHoldsConnection = settings.ordering() == Ordering.BY_KEY || !settings.retention().isZero();
+        int needed = settings.maxInFlight() + (timerHoldsConnection ? 1 : 0) + (listens ? 1 : 0);
+        String needs = settings.maxInFlight() + " for maxInFlightBatches" + (timerHoldsConnection
+                ? ", 1 for the lease heartbeat and retention purge" : "") + (listens ? ", 1 for LISTEN" : "");
+        boolean own = settings.dataSource() != null || settings.jdbi() != null;
+        DataSource pool = own ? settings.dataSource() : runtime.dataSource().orElse(null);
+        if (pool != null) {
+            PoolCheck.verify(pool, needed, !own, needs);
+        }
     }
 
     /** This relay's id, as stored in leases. */
     public String relayId() {
-        return relayId;
+        return settings.relayId();
+    }
+
+    /** True between {@link #start()} and {@link #close()}. */
+    public boolean isRunning() {
+        return running;
     }
 
     /** Closes with the configured close timeout; see {@link #close(Duration)}. */
     @Override
     public void close() {
-        close(closeTimeout);
+        close(settings.closeTimeout());
     }
 
     /**
-     * Stops claiming, waits up to {@code timeout} for in-flight batches to complete, releases partition leases and
-     * stops the relay's threads. Batches still in flight after the timeout keep their claims, which expire after
-     * the lease timeout, so nothing is lost. Idempotent.
+     * Stops claiming, waits up to {@code timeout} for in-flight batches to complete, then rolls back the claims of
+     * batches still in flight (their rows are claimable again at once, unchanged), releases partition leases and
+     * stops the relay's threads. After it returns the relay holds no connection, unless a lane is stuck in a
+     * database call that outlived a further grace period (logged). Idempotent.
      */
     public void close(Duration timeout) {
         if (!closed.compareAndSet(false, true)) {
@@ -241,404 +241,114 @@ public final class OutboxRelay implements AutoCloseable {
         if (!started.get()) {
             return;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        outbox.removeCommitListener(commitListener);
-        wake.signal();
-        try {
-            loop.join(Math.max(1, timeout.toMillis()));
-            boolean drained = slots.tryAcquire(maxInFlight, remaining(deadline), TimeUnit.NANOSECONDS);
-            if (!drained) {
-                log.warn("Outbox relay {} closed with batches still in flight; their claims expire in {}",
-                        relayId, leaseTimeout);
+        runtime.removeOnCommit(wakeUp);
+        wake.close();
+        join(System.nanoTime() + timeout.toNanos());
+        int abandoned = 0;
+        for (int i = 0; i < lanes.size(); i++) {
+            Claim claim = inFlight.get(i);
+            if (lanes.get(i).isAlive() && claim != null && claim.abandon()) {
+                abandoned++;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            lanes.get(i).interrupt();
         }
+        if (abandoned > 0) {
+            log.warn("Outbox relay {}: {} batch(es) were still in flight after {}; their claims were rolled back and "
+                    + "their messages are claimable again at once", settings.relayId(), abandoned, timeout);
+        }
+        join(System.nanoTime() + CLOSE_GRACE.toNanos());
+        lanes.stream().filter(Thread::isAlive).forEach(lane -> log.warn("Outbox relay {}: {} is still busy in a "
+                + "database call and holds its connection", settings.relayId(), lane.getName()));
         timer.shutdownNow();
-        completions.shutdown();
+        publishCalls.shutdownNow();
         if (leases != null) {
-            try {
-                outbox.withConnection((connection, messages) -> {
-                    leases.release(connection);
-                    return null;
-                });
-            } catch (SQLException e) {
-                log.warn("Outbox relay {} could not release its partition leases; they expire in {}: {}",
-                        relayId, leaseTimeout, e.toString());
-            }
+            housekeeping.release(leases, settings.leaseTimeout());
         }
-        stopListener();
-        log.info("Outbox relay {} closed", relayId);
+        if (listener != null) {
+            listener.stop();
+        }
+        log.info("Outbox relay {} closed", settings.relayId());
     }
 
-    private static long remaining(long deadline) {
-        return Math.max(0, deadline - System.nanoTime());
-    }
-
-    private void claimLoop() {
-        Duration idle = minPoll;
-        while (running) {
+    private void join(long deadline) {
+        for (Thread lane : lanes) {
             try {
-                if (!slots.tryAcquire(maxPoll.toMillis(), TimeUnit.MILLISECONDS)) {
-                    continue;
-                }
-                if (!running) {
-                    slots.release();
-                    break;
-                }
-                long claimStart = System.nanoTime();
-                Claim claim;
-                try {
-                    claim = claim();
-                } catch (SQLException | RuntimeException e) {
-                    slots.release();
-                    log.warn("Outbox relay {} could not claim messages, retrying in {}: {}", relayId, maxPoll,
-                            e.toString());
-                    wake.await(maxPoll);
-                    continue;
-                }
-                if (claim == null) {
-                    slots.release();
-                    wake.await(idle);
-                    idle = min(idle.multipliedBy(2), maxPoll);
-                    continue;
-                }
-                idle = minPoll;
-                dispatch(claim, System.nanoTime() - claimStart);
+                lane.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             }
         }
     }
 
     /**
-     * Claims a batch in a new transaction that stays open, holding the rows' locks, until the batch's outcome is
-     * recorded; null (and the transaction ended) when there is nothing to claim.
+     * One lane: claim, publish, complete, again. Lane 0 polls while idle; the others wait for a wake-up (a commit,
+     * a notification, or a lane that found a full batch and so more work), so an idle relay costs one query per
+     * poll interval whatever its lane count.
      */
-    private Claim claim() throws SQLException {
-        Set<Integer> owned = ordering == Ordering.BY_KEY ? leases.owned() : Set.of();
-        if (ordering == Ordering.BY_KEY && owned.isEmpty()) {
-            return null;
-        }
-        Instant now = outbox.clock().instant();
-        Handle handle = outbox.jdbi().open();
-        try {
-            Connection c = handle.getConnection();
-            c.setAutoCommit(false);
-            if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
-                c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-            }
-            if (claimTimeout != null) {
-                try (Statement statement = c.createStatement()) {
-                    statement.execute(claimTimeout);
-                }
-            }
-            List<Claimed> batch;
-            if (ordering == Ordering.NONE) {
-                batch = relayStore.claim(c, batchSize, now);
-            } else {
-                RelayStore.BlockedKeys blocked =
-                        deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK
-                                ? deadLetters::blockedKeys : connection -> Set.of();
-                batch = relayStore.claimHeads(c, owned, blocked, batchSize, batchSize * SCAN_FACTOR,
-                        !retention.isZero(), now);
-            }
-            if (batch.isEmpty()) {
-                end(handle, false);
-                return null;
-            }
-            outbox.addInFlight(batch.size());
-            return new Claim(handle, batch);
-        } catch (SQLException | RuntimeException e) {
-            end(handle, false);
-            throw e;
-        }
-    }
-
-    /** Commits or rolls back a claim transaction and gives its connection back; failures are only logged. */
-    private void end(Handle handle, boolean commit) {
-        try {
-            Connection c = handle.getConnection();
-            if (commit) {
-                c.commit();
-            } else {
-                c.rollback();
-            }
-            c.setAutoCommit(true);
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox relay {} could not end a claim transaction: {}", relayId, e.toString());
-        } finally {
-            handle.close();
-        }
-    }
-
-    private void dispatch(Claim claim, long claimNanos) {
-        List<OutboundMessage> messages = new ArrayList<>(claim.batch().size());
-        for (Claimed claimed : claim.batch()) {
-            messages.add(claimed.message());
-        }
-        long publishStart = System.nanoTime();
-        CompletableFuture<List<PublishResult>> published;
-        try {
-            published = publisher.publish(messages).toCompletableFuture();
-        } catch (RuntimeException e) {
-            published = CompletableFuture.failedFuture(e);
-        }
-        published.orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((results, error) -> {
-                    try {
-                        complete(claim, results, error, claimNanos, System.nanoTime() - publishStart);
-                    } finally {
-                        outbox.addInFlight(-claim.batch().size());
-                        slots.release();
-                        wake.signal();
-                    }
-                }, completions);
-    }
-
-    private void complete(Claim claim, List<PublishResult> results, Throwable error, long claimNanos,
-                          long publishNanos) {
-        List<Claimed> batch = claim.batch();
-        long completeStart = System.nanoTime();
-        Map<UUID, PublishResult> byId = new HashMap<>();
-        if (results != null) {
-            for (PublishResult result : results) {
-                byId.put(result.messageId(), result);
-            }
-        }
-        Instant now = outbox.clock().instant();
-        List<Claimed> acked = new ArrayList<>();
-        List<Retry> retries = new ArrayList<>();
-        List<Retry> dead = new ArrayList<>();
-        Throwable unavailable = null;
-        for (Claimed claimed : batch) {
-            UUID id = claimed.message().id();
-            PublishResult result = error != null
-                    ? PublishResult.failed(id, error)
-                    : byId.getOrDefault(id, PublishResult.failed(id,
-                            new IllegalStateException("the publisher returned no result for this message")));
-            int attempts = claimed.message().attempts() + 1;
-            if (result instanceof PublishResult.Failed f && brokerUnavailable(f.cause())) {
-                // The broker's failure, not the message's: retried soon, and not counted as an attempt.
-                if (unavailable == null) {
-                    unavailable = f.cause();
-                    outageStreak.incrementAndGet();
-                }
-                retries.add(new Retry(claimed, claimed.message().attempts(), describe(f.cause()), f.cause(),
-                        now.plus(retryPolicy.backoff(Math.min(outageStreak.get(), OUTAGE_BACKOFF_STEPS)))));
-            } else if (result instanceof PublishResult.Acked) {
-                acked.add(claimed);
-            } else if (result instanceof PublishResult.Failed f) {
-                Retry retry = new Retry(claimed, attempts, describe(f.cause()), f.cause(),
-                        now.plus(retryPolicy.backoff(attempts)));
-                (attempts >= deadLetterPolicy.maxAttempts() ? dead : retries).add(retry);
-            } else if (result instanceof PublishResult.Rejected r) {
-                dead.add(new Retry(claimed, attempts, "rejected by the broker: " + r.reason()
-                        + (r.cause() == null ? "" : " (" + describe(r.cause()) + ")"), r.cause(), now));
-            }
-        }
-        for (Retry d : dead) {
-            publishDeadLetterCopy(d);
-        }
-        boolean recorded = false;
-        try {
-            Connection c = claim.handle().getConnection();
-            if (!acked.isEmpty()) {
-                List<Long> seqs = acked.stream().map(Claimed::seq).toList();
-                if (retention.isZero()) {
-                    relayStore.delete(c, seqs);
-                } else {
-                    relayStore.markPublished(c, seqs, now);
-                }
-            }
-            for (Retry r : retries) {
-                relayStore.reschedule(c, r.claim(), r.attempts(), DeadLetterStore.truncate(r.error()),
-                        r.nextAttemptAt());
-            }
-            boolean block = ordering == Ordering.BY_KEY
-                    && deadLetterPolicy.keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
-            for (Retry d : dead) {
-                relayStore.remove(c, d.claim());
-                deadLetters.insert(c, d.claim().seq(), d.claim().message(), ORIGIN, d.attempts(), d.error(), now,
-                        block && d.claim().message().key() != null);
-            }
-            recorded = true;
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox relay {} could not record the outcome of {} messages; they stay pending and will be "
-                    + "published again: {}", relayId, batch.size(), e.toString());
-        } finally {
-            end(claim.handle(), recorded);
-        }
-        if (!recorded) {
-            return;
-        }
-        if (!acked.isEmpty()) {
-            outbox.recordPublished(now);
-            outageStreak.set(0);
-        }
-        if (unavailable != null) {
-            log.warn("Outbox relay {}: the broker is unavailable; messages are retried without counting attempts: {}",
-                    relayId, describe(unavailable));
-        }
-        notifyListeners(acked, retries, dead, now, claimNanos, publishNanos, System.nanoTime() - completeStart);
-    }
-
-    private void notifyListeners(List<Claimed> acked, List<Retry> retries, List<Retry> dead, Instant now,
-                                 long claimNanos, long publishNanos, long completeNanos) {
-        for (Claimed claim : acked) {
-            OutboundMessage m = claim.message();
-            boolean delayed = m.attempts() == 0 && m.availableAt().isAfter(m.createdAt());
-            Instant since = delayed ? m.availableAt() : m.createdAt();
-            Duration latency = since.isAfter(now) ? Duration.ZERO : Duration.between(since, now);
-            each(l -> l.published(m, latency));
-        }
-        for (Retry r : retries) {
-            withMdc(r.claim().message(), () -> {
-                if (r.attempts() >= warnAfterAttempts) {
-                    log.warn("Outbox message {} failed attempt {} to {}; retrying at {}: {}",
-                            r.claim().message().id(), r.attempts(), r.claim().message().destination(),
-                            r.nextAttemptAt(), r.error());
-                } else {
-                    log.debug("Outbox message {} failed attempt {}; retrying at {}: {}", r.claim().message().id(),
-                            r.attempts(), r.nextAttemptAt(), r.error());
-                }
-            });
-            each(l -> l.retried(r.claim().message(), r.attempts(), r.cause(), r.nextAttemptAt()));
-        }
-        for (Retry d : dead) {
-            withMdc(d.claim().message(), () -> log.error("Outbox message {} to {} dead-lettered after {} attempt(s): {}",
-                    d.claim().message().id(), d.claim().message().destination(), d.attempts(), d.error()));
-            each(l -> l.deadLettered(d.claim().message(), d.error()));
-        }
-        int size = acked.size() + retries.size() + dead.size();
-        each(l -> l.batchCompleted(size, Duration.ofNanos(claimNanos), Duration.ofNanos(publishNanos),
-                Duration.ofNanos(completeNanos)));
-    }
-
-    /** Publishes a copy of a dead letter to the policy's broker destination, if any; failures are only logged. */
-    private void publishDeadLetterCopy(Retry dead) {
-        OutboundMessage m = dead.claim().message();
-        String destination = deadLetterPolicy.brokerDestination(m.destination());
-        if (destination == null) {
-            return;
-        }
-        Map<String, String> headers = new LinkedHashMap<>(m.headers());
-        headers.put(Envelope.DEAD_LETTER_REASON, DeadLetterStore.truncate(dead.error()));
-        headers.put(Envelope.ORIGINAL_DESTINATION, m.destination());
-        headers.put(Envelope.ATTEMPTS, Integer.toString(dead.attempts()));
-        OutboundMessage copy = new OutboundMessage(m.id(), destination, m.routingKey(), m.key(), m.partition(),
-                m.type(), m.contentType(), m.payload(), headers, m.correlationId(), m.causationId(), m.traceparent(),
-                m.tracestate(), m.createdAt(), m.availableAt(), dead.attempts());
-        try {
-            List<PublishResult> results = publisher.publish(List.of(copy)).toCompletableFuture()
-                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (results.stream().noneMatch(r -> r instanceof PublishResult.Acked)) {
-                log.warn("Outbox message {} was not accepted by dead-letter destination {}: {}; it stays in {}",
-                        m.id(), destination, results, outbox.tables().deadLetter());
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            log.warn("Outbox message {} could not be published to dead-letter destination {}; it stays in {}: {}",
-                    m.id(), destination, outbox.tables().deadLetter(), e.toString());
-        }
-    }
-
-    private void heartbeat() {
-        try {
-            outbox.withConnection((connection, messages) -> {
-                leases.heartbeat(connection);
-                return null;
-            });
-            wake.signal();
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox relay {} could not renew its partition leases: {}", relayId, e.toString());
-        }
-    }
-
-    private void purgePublished() {
-        try {
-            Instant before = outbox.clock().instant().minus(retention);
-            int purged;
-            do {
-                purged = outbox.withConnection((c, m) -> relayStore.purgePublished(c, before, PURGE_BATCH));
-            } while (purged == PURGE_BATCH && running);
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox relay {} could not purge published messages: {}", relayId, e.toString());
-        }
-    }
-
-    private void listenLoop(Dialect dialect) {
+    private void lane(int index) {
+        Duration idle = settings.minPoll();
         while (running) {
-            try (Handle handle = outbox.jdbi().open()) {
-                Dialect.Notifications notifications = dialect.listen(handle.getConnection(),
-                        outbox.tables().message()).orElseThrow();
-                wake.signal();
-                while (running) {
-                    if (notifications.await(LISTEN_TIMEOUT)) {
-                        wake.signal();
-                    }
+            Claim claim;
+            try {
+                claim = claims.open(runtime.clock().instant());
+                claimFailures.set(0);
+            } catch (Exception | Error e) {
+                if (!claimFailed(e)) {
+                    return;
                 }
-            } catch (SQLException | RuntimeException e) {
-                if (running) {
-                    log.warn("Outbox relay {} lost its notification connection, polling meanwhile: {}", relayId,
-                            e.toString());
-                    try {
-                        stopped.await(maxPoll.toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
+                continue;
+            }
+            try {
+                if (claim == null) {
+                    if (!idle(index, idle)) {
                         return;
                     }
+                    idle = min(idle.multipliedBy(2), settings.maxPoll());
+                    continue;
                 }
+                idle = settings.minPoll();
+                if (claim.batch().size() >= settings.batchSize()) {
+                    wake.signal();
+                }
+                inFlight.set(index, claim);
+                batches.run(claim);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                // A bug of ours, not a message's: the claim is rolled back and the lane goes on.
+                if (claim != null) {
+                    claim.abandon();
+                }
+                log.error("Outbox relay {} lane {} failed; its batch was rolled back", settings.relayId(), index, e);
+            } finally {
+                inFlight.set(index, null);
             }
         }
     }
 
-    private void stopListener() {
-        if (listener == null) {
-            return;
-        }
-        try {
-            listener.join(LISTEN_TIMEOUT.multipliedBy(4).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void each(Consumer<OutboxListener> call) {
-        for (OutboxListener l : listeners) {
-            try {
-                call.accept(l);
-            } catch (RuntimeException e) {
-                log.warn("OutboxListener {} failed: {}", l, e.toString());
+    /** Waits after an empty claim; false when the relay is closing. */
+    private boolean idle(int index, Duration wait) throws InterruptedException {
+        if (index == 0) {
+            wake.await(wait);
+        } else {
+            while (running && !wake.await(settings.maxPoll())) {
+                // only lane 0 polls on its own
             }
         }
+        return running;
     }
 
-    private static void withMdc(OutboundMessage message, Runnable action) {
-        MDC.put("outbox.messageId", message.id().toString());
-        if (message.correlationId() != null) {
-            MDC.put("outbox.correlationId", message.correlationId());
-        }
+    /** Backs off after a failed claim, doubling up to {@link #MAX_CLAIM_BACKOFF}; false when closing. */
+    private boolean claimFailed(Throwable e) {
+        int failures = claimFailures.incrementAndGet();
+        Duration backoff = min(settings.maxPoll().multipliedBy(1L << Math.min(failures - 1, 16)), MAX_CLAIM_BACKOFF);
+        events.claimFailed(e, failures, backoff);
         try {
-            action.run();
-        } finally {
-            MDC.remove("outbox.messageId");
-            MDC.remove("outbox.correlationId");
+            return !stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException interrupted) {
+            return false;
         }
-    }
-
-    private static String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root
-                && (root instanceof CompletionException || root instanceof ExecutionException)) {
-            root = root.getCause();
-        }
-        return root instanceof TimeoutException
-                ? root + " (no broker answer within the publish timeout)"
-                : root.toString();
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -654,40 +364,13 @@ public final class OutboxRelay implements AutoCloseable {
         };
     }
 
-    private static String defaultRelayId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "host";
-        }
-        String id = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
-        return id.length() <= 64 ? id : id.substring(id.length() - 64);
-    }
-
-    /** A failure of the broker rather than of the message: a {@link BrokerUnavailableException} or a timeout. */
-    private static boolean brokerUnavailable(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof BrokerUnavailableException || t instanceof java.util.concurrent.TimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private record Retry(Claimed claim, int attempts, String error, Throwable cause, Instant nextAttemptAt) {
-    }
-
-    /** A claimed batch and the open transaction that holds its rows. */
-    private record Claim(Handle handle, List<Claimed> batch) {
-    }
-
     /** Configures an {@link OutboxRelay}; {@link #build()} validates and starts nothing. */
     public static final class Builder {
         private final Outbox outbox;
         private MessagePublisher publisher;
         private Ordering ordering = Ordering.NONE;
         private int batchSize = DEFAULT_BATCH_SIZE;
+        private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
         private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
         private Duration leaseTimeout = DEFAULT_LEASE_TIMEOUT;
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
@@ -701,6 +384,8 @@ public final class OutboxRelay implements AutoCloseable {
         private int warnAfterAttempts = DEFAULT_WARN_AFTER_ATTEMPTS;
         private boolean listenForNotifications = true;
         private String relayId;
+        private DataSource dataSource;
+        private Jdbi jdbi;
 
         private Builder(Outbox outbox) {
             this.outbox = outbox;
@@ -712,17 +397,29 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
+        /** {@link Ordering#NONE} (default): competing relays; {@link Ordering#BY_KEY}: per-key write order. */
         public Builder ordering(Ordering ordering) {
             this.ordering = ordering;
             return this;
         }
 
+        /** Most messages claimed per batch (default {@value #DEFAULT_BATCH_SIZE}, at most 10,000). */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;
         }
 
-        /** Batches published concurrently by this relay. */
+        /**
+         * Most bytes of payloads and headers claimed per batch (default 8 MiB, at least 64 KiB); a batch stops
+         * short of its row count when it would exceed this. A single larger message is still published, alone.
+         * Bounds the relay's memory: lanes × this.
+         */
+        public Builder maxBatchBytes(long maxBatchBytes) {
+            this.maxBatchBytes = maxBatchBytes;
+            return this;
+        }
+
+        /** Batches published concurrently by this relay, one per lane (default 4, at most 64). */
         public Builder maxInFlightBatches(int maxInFlight) {
             this.maxInFlight = maxInFlight;
             return this;
@@ -737,7 +434,11 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** A batch whose publish has not completed after this counts as failed; must be below the lease timeout. */
+        /**
+         * A batch whose publish has not completed after this counts as failed, an attempt for each message (the
+         * publisher should answer sooner, with {@code BrokerUnavailableException} for outages); must be below the
+         * lease timeout.
+         */
         public Builder publishTimeout(Duration publishTimeout) {
             this.publishTimeout = publishTimeout;
             return this;
@@ -755,6 +456,7 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link OutboxRelay#close()} waits for in-flight batches before rolling their claims back. */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = closeTimeout;
             return this;
@@ -769,11 +471,13 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
+        /** Backoff between attempts (default exponential 500 ms to 5 min, full jitter). */
         public Builder retryPolicy(RetryPolicy retryPolicy) {
             this.retryPolicy = retryPolicy;
             return this;
         }
 
+        /** When to give up on a message, and what its key does then (default 10 attempts, SKIP). */
         public Builder deadLetterPolicy(DeadLetterPolicy deadLetterPolicy) {
             this.deadLetterPolicy = deadLetterPolicy;
             return this;
@@ -807,57 +511,45 @@ public final class OutboxRelay implements AutoCloseable {
         }
 
         /**
+         * A pool of the outbox's database for this relay alone (default: the outbox's own), so that batches held
+         * by a slow broker never take the application's connections. Size it for {@code maxInFlightBatches + 2}.
+         */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.jdbi = Jdbi.create(dataSource);
+            return this;
+        }
+
+        /** As {@link #dataSource}, through a Jdbi instance of the outbox's database (its pool is not checked). */
+        public Builder jdbi(Jdbi jdbi) {
+            this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
+            this.dataSource = null;
+            return this;
+        }
+
+        /**
          * Builds the relay.
          *
          * @throws IllegalStateException when no publisher was set
          * @throws IllegalArgumentException naming the setting when a value is out of range
          */
         public OutboxRelay build() {
-            if (publisher == null) {
-                throw new IllegalStateException("OutboxRelay.builder(outbox).publisher(...) is required: "
-                        + "a KafkaPublisher, RabbitPublisher, SqsPublisher or your own MessagePublisher");
-            }
-            Objects.requireNonNull(ordering, "ordering");
-            Objects.requireNonNull(retryPolicy, "retryPolicy");
-            Objects.requireNonNull(deadLetterPolicy, "deadLetterPolicy");
-            positive("batchSize", batchSize, 10_000);
-            positive("maxInFlightBatches", maxInFlight, 64);
-            positive("leaseTimeout", leaseTimeout);
-            positive("publishTimeout", publishTimeout);
-            positive("minPollInterval", minPollInterval);
-            positive("maxPollInterval", maxPollInterval);
-            Objects.requireNonNull(closeTimeout, "closeTimeout");
-            if (retention == null || retention.isNegative()) {
-                throw new IllegalArgumentException("OutboxRelay.builder().retention(" + retention
-                        + ") must be zero (delete at once) or positive");
-            }
-            if (publishTimeout.compareTo(leaseTimeout) >= 0) {
-                throw new IllegalArgumentException("OutboxRelay.builder().publishTimeout(" + publishTimeout
-                        + ") must be shorter than leaseTimeout(" + leaseTimeout + "), or claims could expire while "
-                        + "their publish is still in flight");
-            }
-            if (maxPollInterval.compareTo(minPollInterval) < 0) {
-                throw new IllegalArgumentException("OutboxRelay.builder().maxPollInterval(" + maxPollInterval
-                        + ") must be at least minPollInterval(" + minPollInterval + ")");
-            }
-            if (relayId != null && (relayId.isBlank() || relayId.length() > 64)) {
-                throw new IllegalArgumentException("OutboxRelay.builder().relayId must be 1 to 64 characters");
-            }
-            return new OutboxRelay(this);
+            return new OutboxRelay(outbox, new RelaySettings(publisher, ordering, batchSize, maxBatchBytes,
+                    maxInFlight, leaseTimeout, publishTimeout, minPollInterval, maxPollInterval, closeTimeout,
+                    retention, retryPolicy, deadLetterPolicy, listeners, warnAfterAttempts, listenForNotifications,
+                    relayId != null ? relayId : defaultRelayId(), dataSource, jdbi));
         }
 
-        private static void positive(String name, int value, int max) {
-            if (value < 1 || value > max) {
-                throw new IllegalArgumentException("OutboxRelay.builder()." + name + "(" + value
-                        + ") must be between 1 and " + max);
+        private static String defaultRelayId() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "host";
             }
-        }
-
-        private static void positive(String name, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("OutboxRelay.builder()." + name + "(" + value
-                        + ") must be positive");
-            }
+            String id = host + "-" + ProcessHandle.current().pid() + "-"
+                    + UUID.randomUUID().toString().substring(0, 8);
+            return id.length() <= 64 ? id : id.substring(id.length() - 64);
         }
     }
 }

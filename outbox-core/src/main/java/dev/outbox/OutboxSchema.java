@@ -1,5 +1,6 @@
 package dev.outbox;
 
+import dev.outbox.internal.Database;
 import dev.outbox.internal.SchemaScript;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -7,29 +8,39 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * The outbox tables: create them for a quick start, check them before work starts, or print the script for your
+ * The outbox tables: create them for a quick start, check them before work starts, or print the scripts for your
  * migration tool.
  *
  * <p>The same versioned scripts ship as plain SQL resources for Flyway or Liquibase:
- * {@code dev/outbox/jdbc/<dialect>/V1__outbox.sql}, written for the default table names; {@link #script()} renders
- * them for configured names.
+ * {@code dev/outbox/jdbc/<dialect>/V1__outbox.sql}, {@code V2__outbox.sql}, …, written for the default table names;
+ * {@link #script()} renders them for configured names. A version counts as applied when the columns it adds exist,
+ * so {@link #create()} brings a schema created by any earlier release, or by a migration tool, up to date.
  */
 public final class OutboxSchema {
-    private final Outbox outbox;
+    private final Database database;
 
-    OutboxSchema(Outbox outbox) {
-        this.outbox = outbox;
+    OutboxSchema(Database database) {
+        this.database = database;
     }
 
-    /** Creates whatever of the schema is missing. Idempotent; the schema (MySQL database) itself must exist. */
+    /**
+     * Creates whatever of the schema is missing and applies the versions not yet applied. Idempotent; the schema
+     * (MySQL database) itself must exist.
+     */
     public void create() {
         withConnection(connection -> {
-            SchemaScript script = script(connection);
+            List<SchemaScript> scripts = scripts(connection);
             try (Statement statement = connection.createStatement()) {
-                for (String sql : script.statements()) {
-                    statement.execute(sql);
+                for (int v = 0; v < scripts.size(); v++) {
+                    if (v > 0 && missing(connection, scripts.get(v)).isEmpty()) {
+                        continue;
+                    }
+                    for (String sql : scripts.get(v).statements()) {
+                        statement.execute(sql);
+                    }
                 }
             }
             return null;
@@ -37,46 +48,62 @@ public final class OutboxSchema {
     }
 
     /**
-     * Checks that every table and column of the schema exists.
+     * Checks that every table and column of every version exists.
      *
-     * @throws OutboxConfigurationException listing what is missing and the script that creates it
+     * @throws OutboxConfigurationException listing what is missing and the scripts that create it
      */
     public void verify() {
         withConnection(connection -> {
-            SchemaScript script = script(connection);
             List<String> missing = new ArrayList<>();
-            for (Map.Entry<String, List<String>> table : script.tables().entrySet()) {
-                try (Statement statement = connection.createStatement()) {
-                    statement.executeQuery("SELECT " + String.join(", ", table.getValue()) + " FROM "
-                            + table.getKey() + " WHERE 1 = 0").close();
-                } catch (SQLException e) {
-                    missing.add(table.getKey() + " (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            List<String> scripts = new ArrayList<>();
+            for (SchemaScript script : scripts(connection)) {
+                List<String> absent = missing(connection, script);
+                if (!absent.isEmpty()) {
+                    missing.addAll(absent);
+                    scripts.add("classpath:" + script.resource());
                 }
             }
             if (!missing.isEmpty()) {
                 throw new OutboxConfigurationException("The outbox schema is incomplete: " + String.join("; ", missing)
-                        + ". Run outbox.schema().create(), or apply classpath:" + script.resource()
-                        + (outbox.tables().equals(TableNames.defaults()) ? ""
+                        + ". Run outbox.schema().create(), or apply " + String.join(" then ", scripts)
+                        + (database.tables().equals(TableNames.defaults()) ? ""
                                 : " rendered for your table names by outbox.schema().script()"));
             }
             return null;
         });
     }
 
-    /** The schema script for this outbox's database and table names. */
+    /** Every version of the schema script for this outbox's database and table names, in order. */
     public String script() {
-        return withConnection(connection -> script(connection).text());
+        return withConnection(connection -> scripts(connection).stream().map(SchemaScript::text)
+                .collect(Collectors.joining("\n")));
     }
 
-    private SchemaScript script(Connection connection) throws SQLException {
-        return SchemaScript.load(outbox.dialect(connection).schemaResource(), outbox.tables());
+    private List<String> missing(Connection connection, SchemaScript script) {
+        List<String> missing = new ArrayList<>();
+        for (Map.Entry<String, List<String>> table : script.tables().entrySet()) {
+            try (Statement statement = connection.createStatement()) {
+                statement.executeQuery("SELECT " + String.join(", ", table.getValue()) + " FROM "
+                        + table.getKey() + " WHERE 1 = 0").close();
+            } catch (SQLException e) {
+                missing.add(table.getKey() + " " + table.getValue() + " ("
+                        + e.getMessage().lines().findFirst().orElse("").strip() + ")");
+            }
+        }
+        return missing;
+    }
+
+    private List<SchemaScript> scripts(Connection connection) throws SQLException {
+        return database.stores(connection).dialect().schemaResources().stream()
+                .map(resource -> SchemaScript.load(resource, database.tables())).toList();
     }
 
     private <T> T withConnection(SqlFunction<T> work) {
         try {
-            return outbox.withConnection((connection, messages) -> work.apply(connection));
+            return database.withConnection((connection, stores) -> work.apply(connection));
         } catch (SQLException e) {
-            throw new OutboxStoreException("Schema operation on " + outbox.tables() + " failed: " + e.getMessage(), e);
+            throw new OutboxStoreException("Schema operation on " + database.tables() + " failed: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.outbox.examples;
 
 import dev.outbox.Outbox;
-import dev.outbox.InMemoryPublisher;
+import dev.outbox.inmemory.InMemoryPublisher;
 import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
 import dev.outbox.spi.OutboundMessage;

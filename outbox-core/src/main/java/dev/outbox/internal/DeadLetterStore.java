@@ -2,9 +2,11 @@ package dev.outbox.internal;
 
 import dev.outbox.DeadLetter;
 import dev.outbox.DeadLetterFilter;
+import dev.outbox.ReplayReport;
 import dev.outbox.TableNames;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.Reasons;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,68 +17,115 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
-/** The SQL of the dead-letter table: moving messages in, listing, replaying (back with id and seq) and purging. */
+/**
+ * The SQL of the dead-letter table: moving messages in, listing, replaying (back with id and seq) and purging,
+ * every bulk operation in bounded batches.
+ */
 public final class DeadLetterStore {
-    private static final String COLUMNS = "seq, id, origin, destination, routing_key, message_key, partition_no,"
-            + " message_type, content_type, payload, headers, correlation_id, causation_id, traceparent, tracestate,"
-            + " created_at, attempts, last_error, failed_at, blocks_key";
+    private static final String INSERT_COLUMNS = "seq, origin, attempts, last_error, error_class, failed_at,"
+            + " blocks_key, " + MessageStore.COLUMNS.replace(", available_at, attempts", "");
+    /** The message columns as the dead-letter table has them: the failure time stands in for availability. */
+    private static final String MESSAGE_COLUMNS = MessageStore.COLUMNS.replace("available_at", "failed_at");
+    private static final String SELECT_COLUMNS = "dead_letter_id, seq, origin, attempts, last_error, error_class,"
+            + " failed_at, blocks_key, " + MESSAGE_COLUMNS;
     /** Error texts are cut to this many characters: enough for a message and the top of a cause chain. */
     public static final int MAX_ERROR = 4000;
+    /** Longest error class name kept (the column's size). */
+    public static final int MAX_ERROR_CLASS = 255;
 
     private final Dialect dialect;
     private final MessageStore messages;
     private final String table;
+    private final String messageTable;
 
     public DeadLetterStore(MessageStore messages, TableNames tables) {
         this.dialect = messages.dialect();
         this.messages = messages;
         this.table = tables.deadLetter();
+        this.messageTable = tables.message();
     }
 
-    /** Inserts a dead letter; {@code seq} is the message's write position, or null when it had none. */
-    public void insert(Connection c, Long seq, OutboundMessage m, String origin, int attempts, String error,
-                       Instant failedAt, boolean blocksKey) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            if (seq == null) {
-                ps.setNull(1, Types.BIGINT);
-            } else {
-                ps.setLong(1, seq);
+    /**
+     * A dead letter to store.
+     *
+     * @param seq the message's write position, or null when it had none (consumer dead letters)
+     * @param message the message
+     * @param origin {@code relay} or the consumer's name
+     * @param attempts attempts made
+     * @param error the last error, already free of values
+     * @param errorClass the last error's class, or null
+     * @param failedAt when it was given up on
+     * @param blocksKey whether later messages of its key wait for its replay
+     */
+    public record Entry(Long seq, OutboundMessage message, String origin, int attempts, String error,
+                        String errorClass, Instant failedAt, boolean blocksKey) {
+    }
+
+    /** Inserts dead letters as one JDBC batch. */
+    public void insert(Connection c, List<Entry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int columns = 7 + MessageStore.COLUMN_COUNT - 2;
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + INSERT_COLUMNS
+                + ") VALUES (" + Sql.placeholders(columns) + ")")) {
+            for (Entry e : entries) {
+                if (e.seq() == null) {
+                    ps.setNull(1, Types.BIGINT);
+                } else {
+                    ps.setLong(1, e.seq());
+                }
+                ps.setString(2, e.origin());
+                ps.setInt(3, e.attempts());
+                ps.setString(4, truncate(Reasons.text(e.error(), MAX_ERROR)));
+                Sql.setNullable(ps, 5, Reasons.text(e.errorClass(), MAX_ERROR_CLASS));
+                dialect.setInstant(ps, 6, e.failedAt());
+                ps.setBoolean(7, e.blocksKey());
+                bindMessage(ps, 8, e.message());
+                if (entries.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
             }
-            dialect.setUuid(ps, 2, m.id());
-            ps.setString(3, origin);
-            ps.setString(4, m.destination());
-            ps.setString(5, m.routingKey());
-            ps.setString(6, m.key());
-            ps.setInt(7, m.partition());
-            ps.setString(8, m.type());
-            ps.setString(9, m.contentType());
-            ps.setBytes(10, m.payload());
-            ps.setString(11, HeadersJson.encode(m.headers()));
-            ps.setString(12, m.correlationId());
-            ps.setString(13, m.causationId());
-            ps.setString(14, m.traceparent());
-            ps.setString(15, m.tracestate());
-            dialect.setInstant(ps, 16, m.createdAt());
-            ps.setInt(17, attempts);
-            ps.setString(18, truncate(error));
-            dialect.setInstant(ps, 19, failedAt);
-            ps.setBoolean(20, blocksKey);
-            ps.executeUpdate();
+            if (entries.size() > 1) {
+                ps.executeBatch();
+            }
         }
     }
 
-    public List<DeadLetter> list(Connection c, DeadLetterFilter filter, int limit) throws SQLException {
+    /** The message columns the dead-letter table keeps (no availability, attempts stored apart). */
+    private void bindMessage(PreparedStatement ps, int first, OutboundMessage m) throws SQLException {
+        int i = first;
+        dialect.setUuid(ps, i++, m.id());
+        ps.setString(i++, m.destination());
+        Sql.setNullable(ps, i++, m.routingKey());
+        Sql.setNullable(ps, i++, m.key());
+        ps.setInt(i++, m.partition());
+        Sql.setNullable(ps, i++, m.type());
+        Sql.setNullable(ps, i++, m.contentType());
+        ps.setBytes(i++, m.payload());
+        Sql.setNullable(ps, i++, HeadersJson.encode(m.headers()));
+        Sql.setNullable(ps, i++, m.correlationId());
+        Sql.setNullable(ps, i++, m.causationId());
+        Sql.setNullable(ps, i++, m.traceparent());
+        Sql.setNullable(ps, i++, m.tracestate());
+        dialect.setInstant(ps, i, m.createdAt());
+    }
+
+    /** Dead letters matching {@code filter} with an id above {@code after}, in id order, at most {@code limit}. */
+    public List<DeadLetter> list(Connection c, DeadLetterFilter filter, long after, int limit) throws SQLException {
         List<DeadLetter> result = new ArrayList<>();
-        for (Row row : select(c, filter, limit, false)) {
+        for (Row row : select(c, filter, after, limit, false)) {
             result.add(row.deadLetter());
         }
         return result;
     }
 
     public long count(Connection c, DeadLetterFilter filter) throws SQLException {
-        Where where = where(filter);
+        Where where = where(filter, Long.MIN_VALUE);
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + where.sql)) {
             where.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {
@@ -86,30 +135,85 @@ public final class DeadLetterStore {
         }
     }
 
-    /**
-     * Moves matching dead letters back into the outbox with their id and write position, available now and with
-     * no attempts, in the caller's transaction. Returns how many were replayed.
-     */
-    public int replay(Connection c, DeadLetterFilter filter, int limit, Instant now) throws SQLException {
-        List<Row> rows = select(c, filter, limit, true);
-        for (Row row : rows) {
-            OutboundMessage m = row.deadLetter().message();
-            OutboundMessage fresh = new OutboundMessage(m.id(), m.destination(), m.routingKey(), m.key(),
-                    m.partition(), m.type(), m.contentType(), m.payload(), m.headers(), m.correlationId(),
-                    m.causationId(), m.traceparent(), m.tracestate(), m.createdAt(), now, 0);
-            messages.insertAt(c, row.seq(), fresh);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE dead_letter_id = ?")) {
-                ps.setLong(1, row.deadLetterId());
-                ps.executeUpdate();
-            }
-        }
-        return rows.size();
+    /** One batch of a replay: the last dead-letter id looked at, and what happened. */
+    public record ReplayBatch(long last, int seen, long replayed, List<ReplayReport.Skipped> skipped) {
     }
 
-    /** Deletes matching dead letters for good. */
-    public int purge(Connection c, DeadLetterFilter filter) throws SQLException {
-        Where where = where(filter);
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + where.sql)) {
+    /**
+     * Moves up to {@code limit} dead letters matching {@code filter} (ids above {@code after}) back into the outbox
+     * with their id and write position, available now and with no attempts, in the caller's transaction. Dead
+     * letters whose message id is already pending, and consumers' dead letters unless the filter names their origin,
+     * are skipped with a reason and stay.
+     */
+    public ReplayBatch replay(Connection c, DeadLetterFilter filter, long after, int limit, Instant now)
+            throws SQLException {
+        List<Row> rows = select(c, filter, after, limit, true);
+        if (rows.isEmpty()) {
+            return new ReplayBatch(after, 0, 0, List.of());
+        }
+        Set<UUID> pending = pendingIds(c, rows);
+        Set<UUID> taken = new HashSet<>();
+        List<ReplayReport.Skipped> skipped = new ArrayList<>();
+        List<Row> replay = new ArrayList<>();
+        for (Row row : rows) {
+            DeadLetter d = row.deadLetter();
+            UUID id = d.message().id();
+            if (filter.origin() == null && filter.id() == null && !DeadLetter.RELAY_ORIGIN.equals(d.origin())) {
+                skipped.add(new ReplayReport.Skipped(d.deadLetterId(), id, "dead-lettered by consumer '"
+                        + Reasons.forLog(d.origin()) + "', not by the relay: replaying it publishes it again to "
+                        + Reasons.forLog(d.message().destination()) + " for every consumer; select it with "
+                        + "DeadLetterFilter.withOrigin(\"" + Reasons.forLog(d.origin()) + "\") to do so"));
+            } else if (pending.contains(id) || !taken.add(id)) {
+                skipped.add(new ReplayReport.Skipped(d.deadLetterId(), id, "message " + id + " is already pending "
+                        + "in " + messageTable + " (replayed before, or written again): purge this dead letter"));
+            } else {
+                replay.add(row);
+            }
+        }
+        for (Row row : replay) {
+            OutboundMessage m = row.deadLetter().message();
+            messages.insertAt(c, row.seq(), new OutboundMessage(m.id(), m.destination(), m.routingKey(), m.key(),
+                    m.partition(), m.type(), m.contentType(), m.payload(), m.headers(), m.correlationId(),
+                    m.causationId(), m.traceparent(), m.tracestate(), m.createdAt(), now, 0));
+        }
+        deleteByIds(c, replay.stream().map(r -> r.deadLetter().deadLetterId()).toList());
+        return new ReplayBatch(rows.get(rows.size() - 1).deadLetter().deadLetterId(), rows.size(), replay.size(),
+                skipped);
+    }
+
+    private Set<UUID> pendingIds(Connection c, List<Row> rows) throws SQLException {
+        Set<UUID> pending = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + messageTable + " WHERE id IN ("
+                + Sql.placeholders(rows.size()) + ")")) {
+            int i = 1;
+            for (Row row : rows) {
+                dialect.setUuid(ps, i++, row.deadLetter().message().id());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    pending.add(dialect.getUuid(rs, 1));
+                }
+            }
+        }
+        return pending;
+    }
+
+    private void deleteByIds(Connection c, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE dead_letter_id IN ("
+                + Sql.placeholders(ids.size()) + ")" + dialect.deleteLimit(ids.size()))) {
+            Sql.bindLongs(ps, 1, ids);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Deletes at most {@code limit} dead letters matching {@code filter}; returns how many. */
+    public int purge(Connection c, DeadLetterFilter filter, int limit) throws SQLException {
+        Where where = where(filter, Long.MIN_VALUE);
+        String condition = where.sql.isEmpty() ? "1 = 1" : where.sql.substring(" WHERE ".length());
+        try (PreparedStatement ps = c.prepareStatement(dialect.deleteAtMost(table, condition, limit))) {
             where.bind(ps, 1);
             return ps.executeUpdate();
         }
@@ -130,51 +234,55 @@ public final class DeadLetterStore {
         return keys;
     }
 
-    private List<Row> select(Connection c, DeadLetterFilter filter, int limit, boolean lock) throws SQLException {
-        Where where = where(filter);
+    private List<Row> select(Connection c, DeadLetterFilter filter, long after, int limit, boolean lock)
+            throws SQLException {
+        Where where = where(filter, after);
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT dead_letter_id, " + COLUMNS + " FROM " + table
-                + where.sql + " ORDER BY dead_letter_id LIMIT ?" + (lock ? " FOR UPDATE" : ""))) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + SELECT_COLUMNS + " FROM " + table + where.sql
+                + " ORDER BY dead_letter_id" + dialect.limit() + (lock ? " FOR UPDATE" : ""))) {
             int next = where.bind(ps, 1);
             ps.setInt(next, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long seq = rs.getLong("seq");
+                    long seq = rs.getLong(2);
                     Long original = rs.wasNull() ? null : seq;
-                    Instant failedAt = dialect.getInstant(rs, "failed_at");
-                    OutboundMessage m = new OutboundMessage(dialect.getUuid(rs, "id"), rs.getString("destination"),
-                            rs.getString("routing_key"), rs.getString("message_key"), rs.getInt("partition_no"),
-                            rs.getString("message_type"), rs.getString("content_type"), rs.getBytes("payload"),
-                            HeadersJson.decode(rs.getString("headers")), rs.getString("correlation_id"),
-                            rs.getString("causation_id"), rs.getString("traceparent"), rs.getString("tracestate"),
-                            dialect.getInstant(rs, "created_at"), failedAt, rs.getInt("attempts"));
-                    rows.add(new Row(rs.getLong("dead_letter_id"), original, new DeadLetter(m,
-                            rs.getString("origin"), rs.getInt("attempts"), rs.getString("last_error"), failedAt,
-                            rs.getBoolean("blocks_key"))));
+                    rows.add(new Row(original, new DeadLetter(rs.getLong(1), readMessage(rs), rs.getString(3),
+                            rs.getInt(4), rs.getString(5), rs.getString(6), dialect.getInstant(rs, 7),
+                            rs.getBoolean(8))));
                 }
             }
         }
         return rows;
     }
 
-    private Where where(DeadLetterFilter f) {
+    /** The stored message; headers that do not decode are shown empty rather than failing the whole listing. */
+    private OutboundMessage readMessage(ResultSet rs) throws SQLException {
+        try {
+            return messages.read(rs, 9);
+        } catch (IllegalArgumentException unreadableHeaders) {
+            return messages.read(rs, 9, rs.getBytes(9 + MessageStore.PAYLOAD), null);
+        }
+    }
+
+    private Where where(DeadLetterFilter f, long after) {
         List<String> conditions = new ArrayList<>();
         List<Binder> binders = new ArrayList<>();
+        if (after != Long.MIN_VALUE) {
+            conditions.add("dead_letter_id > ?");
+            binders.add((ps, i) -> ps.setLong(i, after));
+        }
         if (f.id() != null) {
             conditions.add("id = ?");
             binders.add((ps, i) -> dialect.setUuid(ps, i, f.id()));
         }
-        if (f.destination() != null) {
-            conditions.add("destination = ?");
-            binders.add((ps, i) -> ps.setString(i, f.destination()));
-        }
-        if (f.type() != null) {
-            conditions.add("message_type = ?");
-            binders.add((ps, i) -> ps.setString(i, f.type()));
-        }
-        if (f.key() != null) {
-            conditions.add("message_key = ?");
-            binders.add((ps, i) -> ps.setString(i, f.key()));
+        text(conditions, binders, "origin", f.origin());
+        text(conditions, binders, "destination", f.destination());
+        text(conditions, binders, "message_type", f.type());
+        text(conditions, binders, "message_key", f.key());
+        text(conditions, binders, "error_class", f.errorClass());
+        if (f.failedAfter() != null) {
+            conditions.add("failed_at >= ?");
+            binders.add((ps, i) -> dialect.setInstant(ps, i, f.failedAfter()));
         }
         if (f.failedBefore() != null) {
             conditions.add("failed_at < ?");
@@ -183,11 +291,18 @@ public final class DeadLetterStore {
         return new Where(conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions), binders);
     }
 
+    private static void text(List<String> conditions, List<Binder> binders, String column, String value) {
+        if (value != null) {
+            conditions.add(column + " = ?");
+            binders.add((ps, i) -> ps.setString(i, value));
+        }
+    }
+
     public static String truncate(String error) {
         return error == null || error.length() <= MAX_ERROR ? error : error.substring(0, MAX_ERROR - 1) + "…";
     }
 
-    private record Row(long deadLetterId, Long seq, DeadLetter deadLetter) {
+    private record Row(Long seq, DeadLetter deadLetter) {
     }
 
     @FunctionalInterface

@@ -26,14 +26,25 @@ public final class HeadersJson {
         }
     }
 
+    /**
+     * The headers stored as {@code json}; empty for NULL.
+     *
+     * @throws IllegalArgumentException when the text is not a JSON object of strings (a row not written by the
+     *     library); the message names no value
+     */
     public static Map<String, String> decode(String json) {
         if (json == null || json.isEmpty()) {
             return Map.of();
         }
         try {
-            return MAPPER.readValue(json, MAP);
+            Map<String, String> headers = MAPPER.readValue(json, MAP);
+            if (headers == null || headers.containsKey(null) || headers.containsValue(null)) {
+                throw new IllegalArgumentException("the headers column holds null names or values");
+            }
+            return headers;
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("headers column does not hold a JSON object of strings: " + json, e);
+            throw new IllegalArgumentException("the headers column is not a JSON object of strings ("
+                    + e.getClass().getSimpleName() + ")", e);
         }
     }
 }

@@ -7,16 +7,24 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The SQL for rows of the message table. Dialect-neutral: the dialect binds ids and timestamps. */
+/**
+ * The SQL for rows of the message table, and the one mapping between its columns and {@link OutboundMessage}.
+ * Dialect-neutral: the dialect binds ids and timestamps.
+ */
 public final class MessageStore {
-    static final String COLUMNS = "id, destination, routing_key, message_key, partition_no, message_type,"
+    /** The message columns in the order {@link #read(ResultSet, int)} reads them. */
+    public static final String COLUMNS = "id, destination, routing_key, message_key, partition_no, message_type,"
             + " content_type, payload, headers, correlation_id, causation_id, traceparent, tracestate, created_at,"
             + " available_at, attempts";
+    /** How many columns {@link #COLUMNS} names. */
+    public static final int COLUMN_COUNT = 16;
+    /** Positions within {@link #COLUMNS}, counted from 0. */
+    public static final int PAYLOAD = 7;
+    public static final int HEADERS = 8;
 
     private final Dialect dialect;
     private final String insert;
@@ -27,10 +35,10 @@ public final class MessageStore {
 
     public MessageStore(Dialect dialect, TableNames tables) {
         this.dialect = dialect;
-        this.insert = "INSERT INTO " + tables.message() + " (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        this.insertAt = "INSERT INTO " + tables.message() + " (" + COLUMNS
-                + ", seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insert = "INSERT INTO " + tables.message() + " (" + COLUMNS + ") VALUES ("
+                + Sql.placeholders(COLUMN_COUNT) + ")";
+        this.insertAt = "INSERT INTO " + tables.message() + " (" + COLUMNS + ", seq) VALUES ("
+                + Sql.placeholders(COLUMN_COUNT + 1) + ")";
         this.selectById = "SELECT " + COLUMNS + " FROM " + tables.message() + " WHERE id = ?";
         this.wakeUp = dialect.wakeUpStatement().orElse(null);
         this.channel = tables.message();
@@ -44,11 +52,11 @@ public final class MessageStore {
     public void insert(Connection connection, List<OutboundMessage> messages) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(insert)) {
             if (messages.size() == 1) {
-                bind(ps, messages.get(0));
+                bind(ps, 1, messages.get(0));
                 ps.executeUpdate();
             } else {
                 for (OutboundMessage m : messages) {
-                    bind(ps, m);
+                    bind(ps, 1, m);
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -63,8 +71,8 @@ public final class MessageStore {
             return;
         }
         try (PreparedStatement ps = connection.prepareStatement(insertAt)) {
-            bind(ps, message);
-            ps.setLong(17, seq);
+            bind(ps, 1, message);
+            ps.setLong(COLUMN_COUNT + 1, seq);
             ps.executeUpdate();
         }
     }
@@ -83,56 +91,57 @@ public final class MessageStore {
         try (PreparedStatement ps = connection.prepareStatement(selectById)) {
             dialect.setUuid(ps, 1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(read(rs, 1)) : Optional.empty();
             }
         }
     }
 
-    private void bind(PreparedStatement ps, OutboundMessage m) throws SQLException {
-        dialect.setUuid(ps, 1, m.id());
-        ps.setString(2, m.destination());
-        setNullable(ps, 3, m.routingKey());
-        setNullable(ps, 4, m.key());
-        ps.setInt(5, m.partition());
-        setNullable(ps, 6, m.type());
-        setNullable(ps, 7, m.contentType());
-        ps.setBytes(8, m.payload());
-        setNullable(ps, 9, HeadersJson.encode(m.headers()));
-        setNullable(ps, 10, m.correlationId());
-        setNullable(ps, 11, m.causationId());
-        setNullable(ps, 12, m.traceparent());
-        setNullable(ps, 13, m.tracestate());
-        dialect.setInstant(ps, 14, m.createdAt());
-        dialect.setInstant(ps, 15, m.availableAt());
-        ps.setInt(16, m.attempts());
+    /** Binds {@code m} to the {@link #COLUMNS} parameters starting at {@code first}; returns the next index. */
+    public int bind(PreparedStatement ps, int first, OutboundMessage m) throws SQLException {
+        int i = first;
+        dialect.setUuid(ps, i++, m.id());
+        ps.setString(i++, m.destination());
+        Sql.setNullable(ps, i++, m.routingKey());
+        Sql.setNullable(ps, i++, m.key());
+        ps.setInt(i++, m.partition());
+        Sql.setNullable(ps, i++, m.type());
+        Sql.setNullable(ps, i++, m.contentType());
+        ps.setBytes(i++, m.payload());
+        Sql.setNullable(ps, i++, HeadersJson.encode(m.headers()));
+        Sql.setNullable(ps, i++, m.correlationId());
+        Sql.setNullable(ps, i++, m.causationId());
+        Sql.setNullable(ps, i++, m.traceparent());
+        Sql.setNullable(ps, i++, m.tracestate());
+        dialect.setInstant(ps, i++, m.createdAt());
+        dialect.setInstant(ps, i++, m.availableAt());
+        ps.setInt(i++, m.attempts());
+        return i;
     }
 
-    private static void setNullable(PreparedStatement ps, int index, String value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.VARCHAR);
-        } else {
-            ps.setString(index, value);
-        }
+    /** Maps the {@link #COLUMNS} of the current row, starting at column {@code first}. */
+    public OutboundMessage read(ResultSet rs, int first) throws SQLException {
+        return read(rs, first, rs.getBytes(first + PAYLOAD), rs.getString(first + HEADERS));
     }
 
-    /** Maps a row selected with this store's column list. */
-    public OutboundMessage read(ResultSet rs) throws SQLException {
+    /** Maps the current row with the payload and headers given (e.g. fetched apart from a large row). */
+    public OutboundMessage read(ResultSet rs, int first, byte[] payload, String headers) throws SQLException {
+        int i = first;
         return new OutboundMessage(
-                dialect.getUuid(rs, "id"),
-                rs.getString("destination"),
-                rs.getString("routing_key"),
-                rs.getString("message_key"),
-                rs.getInt("partition_no"),
-                rs.getString("message_type"),
-                rs.getString("content_type"),
-                rs.getBytes("payload"),
-                HeadersJson.decode(rs.getString("headers")),
-                rs.getString("correlation_id"),
-                rs.getString("causation_id"),
-                rs.getString("traceparent"),
-                rs.getString("tracestate"),
-                dialect.getInstant(rs, "created_at"),
-                dialect.getInstant(rs, "available_at"),
-                rs.getInt("attempts"));
+                dialect.getUuid(rs, i),
+                rs.getString(i + 1),
+                rs.getString(i + 2),
+                rs.getString(i + 3),
+                rs.getInt(i + 4),
+                rs.getString(i + 5),
+                rs.getString(i + 6),
+                payload,
+                HeadersJson.decode(headers),
+                rs.getString(i + 9),
+                rs.getString(i + 10),
+                rs.getString(i + 11),
+                rs.getString(i + 12),
+                dialect.getInstant(rs, i + 13),
+                dialect.getInstant(rs, i + 14),
+                rs.getInt(i + 15));
     }
 }

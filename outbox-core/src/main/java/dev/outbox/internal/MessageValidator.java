@@ -2,14 +2,19 @@ package dev.outbox.internal;
 
 import dev.outbox.OutboxMessage;
 import dev.outbox.TableNames;
+import dev.outbox.spi.Dialect;
+import dev.outbox.spi.Reasons;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Checks a message against the schema's column sizes and the writer's limits before any SQL runs, so that a bad
- * message fails alone with a message naming the field, its limit and its size, and nothing is half-written.
+ * Checks a message against the schema's column sizes and the writer's limits before anything is written, so that a
+ * bad message fails alone with a message naming the field, its limit and its size, and nothing is half-written.
+ * Lengths are counted as the database counts them ({@link Dialect#textLength}). Text must be valid Unicode; names
+ * and ids (destination, key, type, ids) must not contain control characters, which forge log lines and which some
+ * brokers refuse; header values may contain tabs and line breaks, nothing else below U+0020.
  */
 public final class MessageValidator {
     /** VARCHAR(255) columns: destination, routing key, key, type, content type, correlation and causation ids. */
@@ -34,21 +39,21 @@ public final class MessageValidator {
     }
 
     /** Checks the fields of {@code message}; the payload and times are checked by their own methods. */
-    public void validateFields(OutboxMessage message) {
-        text("destination", "destination", message.destination());
-        text("routingKey", "routing_key", message.routingKey());
-        text("key", "message_key", message.key());
-        text("type", "message_type", message.type());
-        text("contentType", "content_type", message.contentType());
-        text("correlationId", "correlation_id", message.correlationId());
-        text("causationId", "causation_id", message.causationId());
+    public void validateFields(OutboxMessage message, Dialect dialect) {
+        name("destination", "destination", message.destination(), dialect);
+        name("routingKey", "routing_key", message.routingKey(), dialect);
+        name("key", "message_key", message.key(), dialect);
+        name("type", "message_type", message.type(), dialect);
+        name("contentType", "content_type", message.contentType(), dialect);
+        name("correlationId", "correlation_id", message.correlationId(), dialect);
+        name("causationId", "causation_id", message.causationId(), dialect);
         headers(message.headers());
     }
 
     /** Checks a trace context, whether set by the caller or captured. */
     public void validateTrace(String traceparent, String tracestate) {
         if (traceparent != null && !TRACEPARENT.matcher(traceparent).matches()) {
-            throw new IllegalArgumentException("OutboxMessage.traceparent '" + traceparent
+            throw new IllegalArgumentException("OutboxMessage.traceparent '" + Reasons.forLog(traceparent)
                     + "' is not a W3C traceparent (version-traceid-spanid-flags, lower-case hex, 55 characters)");
         }
         if (tracestate != null) {
@@ -56,11 +61,18 @@ public final class MessageValidator {
                 throw new IllegalArgumentException("OutboxMessage.tracestate is set without a traceparent: "
                         + "a tracestate only means something beside its traceparent");
             }
-            limit("tracestate", "tracestate", tracestate, MAX_TRACESTATE);
+            if (tracestate.length() > MAX_TRACESTATE) {
+                throw new IllegalArgumentException("OutboxMessage.tracestate is " + tracestate.length()
+                        + " characters; the limit is " + MAX_TRACESTATE + " (column " + table + ".tracestate)");
+            }
+            characters("tracestate", tracestate, false);
         }
     }
 
     public void validatePayload(byte[] payload) {
+        if (payload == null) {
+            throw new IllegalArgumentException("OutboxMessage payload encoded to null: the codec must return bytes");
+        }
         if (payload.length > maxPayloadBytes) {
             throw new IllegalArgumentException("OutboxMessage payload is " + payload.length
                     + " bytes; the limit is " + maxPayloadBytes + " bytes (Outbox.builder().maxPayloadBytes). "
@@ -76,19 +88,17 @@ public final class MessageValidator {
         }
     }
 
-    private void text(String field, String column, String value) {
-        if (value != null) {
-            limit(field, column, value, MAX_TEXT);
+    private void name(String field, String column, String value, Dialect dialect) {
+        if (value == null) {
+            return;
         }
-    }
-
-    private void limit(String field, String column, String value, int max) {
-        int length = value.codePointCount(0, value.length());
-        if (length > max) {
-            throw new IllegalArgumentException("OutboxMessage." + field + " is " + length
-                    + " characters; the limit is " + max + " (column " + table + "." + column + "). Shorten it");
+        int length = dialect.textLength(value);
+        if (length > MAX_TEXT) {
+            throw new IllegalArgumentException("OutboxMessage." + field + " is " + length + " characters (as "
+                    + dialect.name() + " counts them); the limit is " + MAX_TEXT + " (column " + table + "." + column
+                    + "). Shorten it");
         }
-        noNul(field, value);
+        characters(field, value, false);
     }
 
     private void headers(Map<String, String> headers) {
@@ -98,25 +108,26 @@ public final class MessageValidator {
         }
         headers.forEach((name, value) -> {
             if (name.isEmpty() || name.length() > MAX_HEADER_NAME) {
-                throw new IllegalArgumentException("OutboxMessage header name '" + abbreviate(name) + "' is "
+                throw new IllegalArgumentException("OutboxMessage header name '" + Reasons.forLog(name) + "' is "
                         + name.length() + " characters; names must be 1 to " + MAX_HEADER_NAME + " characters");
             }
+            characters("header name '" + Reasons.forLog(name) + "'", name, false);
             if (value.length() > MAX_HEADER_VALUE) {
-                throw new IllegalArgumentException("OutboxMessage header '" + name + "' value is " + value.length()
-                        + " characters; the limit is " + MAX_HEADER_VALUE + ". Move large data into the payload");
+                throw new IllegalArgumentException("OutboxMessage header '" + Reasons.forLog(name) + "' value is "
+                        + value.length() + " characters; the limit is " + MAX_HEADER_VALUE
+                        + ". Move large data into the payload");
             }
-            noNul("header '" + name + "'", name + value);
+            characters("header '" + Reasons.forLog(name) + "'", value, true);
         });
     }
 
-    private static void noNul(String field, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("OutboxMessage." + field
-                    + " contains a NUL character (\\u0000), which databases reject in text columns. Remove it");
+    /** Rejects control characters (line breaks and tabs only where {@code lineBreaks}) and broken Unicode. */
+    private static void characters(String field, String value, boolean lineBreaks) {
+        String problem = Texts.problem(value, lineBreaks);
+        if (problem != null) {
+            throw new IllegalArgumentException("OutboxMessage." + field + " contains " + problem + ", which "
+                    + (problem.contains("NUL") ? "databases reject in text columns" : "brokers and logs cannot carry "
+                    + "safely") + ". Remove it" + (lineBreaks ? "" : " (only printable characters are allowed here)"));
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 }

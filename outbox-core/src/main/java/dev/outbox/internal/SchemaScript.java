@@ -22,6 +22,8 @@ public final class SchemaScript {
     private static final Set<String> TABLES = Set.of("message", "dead_letter", "inbox", "partition_lease", "relay_instance");
     private static final Pattern NAME = Pattern.compile("\\b" + TableNames.DEFAULT_PREFIX + "(\\w+)\\b");
     private static final Pattern CREATE_TABLE = Pattern.compile("CREATE TABLE IF NOT EXISTS (\\S+) \\(");
+    private static final Pattern ALTER_TABLE = Pattern.compile("^ALTER TABLE (\\S+) ");
+    private static final Pattern ADD_COLUMN = Pattern.compile("ADD COLUMN (?:IF NOT EXISTS )?([a-z_]+) ");
     private static final Pattern COLUMN = Pattern.compile("^\\s+([a-z_]+)\\s+[A-Z]", Pattern.MULTILINE);
     private static final Set<String> NOT_COLUMNS = Set.of("constraint", "primary", "unique", "key");
 
@@ -82,11 +84,12 @@ public final class SchemaScript {
         return statements;
     }
 
-    /** Each table the script creates, with its columns in order. */
+    /** Each table the script creates or adds columns to, with those columns in order. */
     public Map<String, List<String>> tables() {
         Map<String, List<String>> tables = new LinkedHashMap<>();
         for (String statement : statements()) {
             Matcher create = CREATE_TABLE.matcher(statement);
+            Matcher alter = ALTER_TABLE.matcher(statement);
             if (create.find()) {
                 List<String> columns = new ArrayList<>();
                 Matcher column = COLUMN.matcher(statement);
@@ -95,7 +98,12 @@ public final class SchemaScript {
                         columns.add(column.group(1));
                     }
                 }
-                tables.put(create.group(1), columns);
+                tables.computeIfAbsent(create.group(1), t -> new ArrayList<>()).addAll(columns);
+            } else if (alter.find()) {
+                Matcher added = ADD_COLUMN.matcher(statement);
+                while (added.find()) {
+                    tables.computeIfAbsent(alter.group(1), t -> new ArrayList<>()).add(added.group(1));
+                }
             }
         }
         return tables;

@@ -5,6 +5,8 @@ import dev.outbox.spi.Dialect;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +48,15 @@ public final class Dialects {
         throw new OutboxConfigurationException("The outbox does not support " + product + " " + version
                 + ". Supported: " + SUPPORTED + ". For another database, implement dev.outbox.spi.Dialect, "
                 + "prove it with DialectContract and pass it to Outbox.builder().dialect(...)");
+    }
+
+    /** The shipped scripts {@code V1__outbox.sql} to {@code V<versions>__outbox.sql} of a dialect's folder. */
+    static List<String> scripts(String folder, int versions) {
+        List<String> scripts = new ArrayList<>(versions);
+        for (int v = 1; v <= versions; v++) {
+            scripts.add("dev/outbox/jdbc/" + folder + "/V" + v + "__outbox.sql");
+        }
+        return List.copyOf(scripts);
     }
 
     /** MySQL drivers report MariaDB as "5.5.5-10.11.6-MariaDB": the real version follows the prefix. */

@@ -1,5 +1,7 @@
 package dev.outbox.jdbc;
 
+import java.util.List;
+
 /** H2 2.x, for tests and the quick start: {@code UUID} ids and {@code TIMESTAMP WITH TIME ZONE} times. */
 public final class H2Dialect extends ObjectTypesDialect {
     /** Oldest supported major version. */
@@ -13,5 +15,16 @@ public final class H2Dialect extends ObjectTypesDialect {
     @Override
     public String schemaResource() {
         return "dev/outbox/jdbc/h2/V1__outbox.sql";
+    }
+
+    @Override
+    public List<String> schemaResources() {
+        return Dialects.scripts("h2", 2);
+    }
+
+    /** H2 measures {@code VARCHAR} lengths in UTF-16 units: a character outside the BMP counts twice. */
+    @Override
+    public int textLength(String value) {
+        return value.length();
     }
 }

@@ -2,8 +2,11 @@ package dev.outbox.jdbc;
 
 import dev.outbox.OutboxStoreException;
 import dev.outbox.TableNames;
+import dev.outbox.internal.Database;
+import dev.outbox.internal.Purges;
 import dev.outbox.spi.DeduplicationStore;
 import dev.outbox.spi.Dialect;
+import dev.outbox.spi.Reasons;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -14,18 +17,19 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The deduplication store in the database, table {@code outbox_inbox} with primary key (consumer, message id).
- * The primary key makes two concurrent deliveries of one message serialise: the second waits for the first's
- * transaction and then sees a duplicate (or proceeds, if the first rolled back). Thread-safe.
+ * The deduplication store in the database, table {@code outbox_inbox} with primary key (consumer, message id),
+ * compared byte for byte. The primary key makes two concurrent deliveries of one message serialise: the second
+ * waits for the first's transaction and then sees a duplicate (or proceeds, if the first rolled back). Purges run
+ * in bounded batches. Thread-safe.
  */
 public final class JdbcDeduplicationStore implements DeduplicationStore {
     /** Longest message id stored; longer ids are rejected as poison by the consumer. */
     public static final int MAX_ID_LENGTH = 255;
+    /** Records deleted per statement by a purge: short locks, whatever the backlog. */
+    public static final int PURGE_BATCH = Purges.BATCH;
 
-    private final Jdbi jdbi;
-    private final TableNames tables;
+    private final Database database;
     private final Clock clock;
-    private volatile Dialect dialect;
 
     /**
      * @param jdbi the consumer's database
@@ -34,9 +38,8 @@ public final class JdbcDeduplicationStore implements DeduplicationStore {
      * @param clock the clock of {@code processed_at}
      */
     public JdbcDeduplicationStore(Jdbi jdbi, TableNames tables, Dialect dialect, Clock clock) {
-        this.jdbi = Objects.requireNonNull(jdbi, "jdbi");
-        this.tables = Objects.requireNonNull(tables, "tables");
-        this.dialect = dialect;
+        this.database = new Database(Objects.requireNonNull(jdbi, "jdbi"), dialect,
+                Objects.requireNonNull(tables, "tables"));
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -44,8 +47,8 @@ public final class JdbcDeduplicationStore implements DeduplicationStore {
     public boolean record(Handle handle, String consumer, String messageId) {
         Connection c = handle.getConnection();
         try {
-            Dialect d = dialect(c);
-            try (PreparedStatement ps = c.prepareStatement(d.insertIfAbsent(tables.inbox(),
+            Dialect d = database.stores(c).dialect();
+            try (PreparedStatement ps = c.prepareStatement(d.insertIfAbsent(database.tables().inbox(),
                     "consumer_name, message_id, processed_at", 3))) {
                 ps.setString(1, consumer);
                 ps.setString(2, messageId);
@@ -58,32 +61,19 @@ public final class JdbcDeduplicationStore implements DeduplicationStore {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new OutboxStoreException("Could not record message " + messageId + " for consumer " + consumer
-                    + " in " + tables.inbox() + ": " + e.getMessage(), e);
+            throw new OutboxStoreException("Could not record message " + Reasons.forLog(messageId) + " for consumer "
+                    + Reasons.forLog(consumer) + " in " + database.tables().inbox() + ": " + Reasons.of(e), e);
         }
     }
 
     @Override
     public int purgeOlderThan(Instant cutoff) {
-        try (Handle handle = jdbi.open()) {
-            Connection c = handle.getConnection();
-            Dialect d = dialect(c);
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + tables.inbox()
-                    + " WHERE processed_at < ?")) {
-                d.setInstant(ps, 1, cutoff);
-                return ps.executeUpdate();
-            }
+        Objects.requireNonNull(cutoff, "cutoff");
+        try {
+            return (int) Math.min(Integer.MAX_VALUE, Purges.olderThan(database, database.tables().inbox(),
+                    "processed_at", cutoff));
         } catch (SQLException e) {
-            throw new OutboxStoreException("Could not purge " + tables.inbox() + ": " + e.getMessage(), e);
+            throw new OutboxStoreException("Could not purge " + database.tables().inbox() + ": " + Reasons.of(e), e);
         }
-    }
-
-    private Dialect dialect(Connection c) throws SQLException {
-        Dialect d = dialect;
-        if (d == null) {
-            d = Dialects.detect(c);
-            dialect = d;
-        }
-        return d;
     }
 }

@@ -1,5 +1,7 @@
 package dev.outbox.jdbc;
 
+import java.util.List;
+
 import dev.outbox.spi.Dialect;
 import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
@@ -31,6 +33,11 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
+    public List<String> schemaResources() {
+        return Dialects.scripts("mysql", 2);
+    }
+
+    @Override
     public void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException {
         statement.setBytes(index, ByteBuffer.allocate(16)
                 .putLong(value.getMostSignificantBits())
@@ -39,7 +46,7 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
-    public UUID getUuid(ResultSet row, String column) throws SQLException {
+    public UUID getUuid(ResultSet row, int column) throws SQLException {
         byte[] bytes = row.getBytes(column);
         if (bytes == null) {
             return null;
@@ -54,7 +61,7 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
-    public Instant getInstant(ResultSet row, String column) throws SQLException {
+    public Instant getInstant(ResultSet row, int column) throws SQLException {
         LocalDateTime value = row.getObject(column, LocalDateTime.class);
         return value == null ? null : value.toInstant(ZoneOffset.UTC);
     }

@@ -18,7 +18,7 @@ abstract class ObjectTypesDialect implements Dialect {
     }
 
     @Override
-    public UUID getUuid(ResultSet row, String column) throws SQLException {
+    public UUID getUuid(ResultSet row, int column) throws SQLException {
         return row.getObject(column, UUID.class);
     }
 
@@ -28,7 +28,7 @@ abstract class ObjectTypesDialect implements Dialect {
     }
 
     @Override
-    public Instant getInstant(ResultSet row, String column) throws SQLException {
+    public Instant getInstant(ResultSet row, int column) throws SQLException {
         OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
     }

@@ -1,7 +1,10 @@
 package dev.outbox.jdbc;
 
+import java.util.List;
+
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -24,6 +27,11 @@ public final class PostgresDialect extends ObjectTypesDialect {
     }
 
     @Override
+    public List<String> schemaResources() {
+        return Dialects.scripts("postgresql", 2);
+    }
+
+    @Override
     public Optional<String> wakeUpStatement() {
         return Optional.of("SELECT pg_notify(?, NULL)");
     }
@@ -34,9 +42,24 @@ public final class PostgresDialect extends ObjectTypesDialect {
         return super.insertIfAbsent(table, columns, count) + " ON CONFLICT DO NOTHING";
     }
 
+    /** PostgreSQL has no DELETE ... LIMIT; a bounded sub-select of row ids does the same. */
     @Override
-    public Optional<String> claimTimeoutStatement(Duration timeout) {
-        return Optional.of("SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, timeout.toMillis()));
+    public String deleteAtMost(String table, String where, int rows) {
+        return "DELETE FROM " + table + " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " + table + " WHERE " + where
+                + " LIMIT " + rows + "))";
+    }
+
+    /**
+     * Isolation and the idle limit in one round trip, both local to the transaction (nothing leaks into the pooled
+     * session): the driver sends the implicit BEGIN and both statements together.
+     */
+    @Override
+    public void beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                    + "SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, idleTimeout.toMillis()));
+        }
     }
 
     @Override

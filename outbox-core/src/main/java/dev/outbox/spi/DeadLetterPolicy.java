@@ -1,6 +1,5 @@
 package dev.outbox.spi;
 
-import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
@@ -62,7 +61,11 @@ public final class DeadLetterPolicy {
      * the error in its headers. The database dead letter is kept whatever that publish does.
      */
     public DeadLetterPolicy alsoPublishTo(UnaryOperator<String> destination) {
-        return new DeadLetterPolicy(maxAttempts, keyAfterDeadLetter, Objects.requireNonNull(destination));
+        if (destination == null) {
+            throw new IllegalArgumentException("DeadLetterPolicy.alsoPublishTo(null): give a function of the "
+                    + "original destination, e.g. d -> d + \".DLQ\"");
+        }
+        return new DeadLetterPolicy(maxAttempts, keyAfterDeadLetter, destination);
     }
 
     public int maxAttempts() {

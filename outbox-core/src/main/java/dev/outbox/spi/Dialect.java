@@ -10,11 +10,13 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * What differs between databases: column types for ids and timestamps, the schema script, and the optional
- * wake-up statement. The SQL the library issues is otherwise the same everywhere.
+ * What differs between databases: column types for ids and timestamps, the schema script, how a claim transaction
+ * starts, a few clauses (row limits, bounded deletes, insert-if-absent) and the optional wake-up notification. The
+ * SQL the library issues is otherwise the same everywhere, so a new database means one new dialect class.
  *
  * <p>The shipped dialects are in {@code dev.outbox.jdbc} (PostgreSQL, MySQL/MariaDB, H2). A new dialect is
- * proved by extending {@code DialectContract} from the core test-jar against the real database.
+ * proved by extending {@code DialectContract} and {@code RelayContract} from the core test-jar against the real
+ * database. Implementations are stateless and thread-safe.
  */
 public interface Dialect {
 
@@ -22,19 +24,49 @@ public interface Dialect {
     String name();
 
     /**
-     * Classpath location of the versioned schema script written for the default table names, e.g.
-     * {@code dev/outbox/jdbc/postgresql/V1__outbox.sql}. Statements end with {@code ;} at the end of a line.
+     * Classpath location of the first versioned schema script, written for the default table names, e.g.
+     * {@code dev/outbox/jdbc/postgresql/V1__outbox.sql}. Later versions ({@code V2__…}) live beside it and are
+     * listed by {@link #schemaResources()}. Statements end with {@code ;} at the end of a line.
      */
     String schemaResource();
 
+    /** Every versioned schema script, oldest first; by default only {@link #schemaResource()}. */
+    default java.util.List<String> schemaResources() {
+        return java.util.List.of(schemaResource());
+    }
+
     void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException;
 
-    UUID getUuid(ResultSet row, String column) throws SQLException;
+    /** Reads a UUID column by position (the relay reads rows by position: no name lookups per row). */
+    UUID getUuid(ResultSet row, int column) throws SQLException;
+
+    default UUID getUuid(ResultSet row, String column) throws SQLException {
+        return getUuid(row, row.findColumn(column));
+    }
 
     /** Binds an instant; the dialect chooses the type that keeps microsecond precision in UTC. */
     void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 
-    Instant getInstant(ResultSet row, String column) throws SQLException;
+    /** Reads a timestamp column by position as an instant, or null. */
+    Instant getInstant(ResultSet row, int column) throws SQLException;
+
+    default Instant getInstant(ResultSet row, String column) throws SQLException {
+        return getInstant(row, row.findColumn(column));
+    }
+
+    /**
+     * The length of {@code value} as this database counts it against a {@code VARCHAR(n)} limit: Unicode code
+     * points by default (PostgreSQL, MySQL); H2 counts UTF-16 units. The writer validates text fields with it, so
+     * that what it accepts the database accepts.
+     */
+    default int textLength(String value) {
+        return value.codePointCount(0, value.length());
+    }
+
+    /** A row-limit clause with one parameter, appended to a query; {@code " LIMIT ?"} by default. */
+    default String limit() {
+        return " LIMIT ?";
+    }
 
     /**
      * The locking clause appended to the relay's claim query: the claim is the row lock, held while the batch is
@@ -54,6 +86,15 @@ public interface Dialect {
     }
 
     /**
+     * A statement deleting at most {@code rows} rows of {@code table} that match {@code where} (a condition with
+     * {@code ?} parameters), so that retention purges run in bounded batches. The default is
+     * {@code DELETE FROM table WHERE where LIMIT rows} (MySQL, MariaDB, H2).
+     */
+    default String deleteAtMost(String table, String where, int rows) {
+        return "DELETE FROM " + table + " WHERE " + where + " LIMIT " + rows;
+    }
+
+    /**
      * An INSERT of {@code columns} into {@code table} that leaves an existing row with the same primary key alone.
      * It either updates no row, or fails with an integrity violation (SQLState class 23) without ending the
      * transaction; callers treat both as "already there". The default is a plain INSERT, which does the latter on
@@ -64,11 +105,15 @@ public interface Dialect {
     }
 
     /**
-     * A statement run first in each claim transaction so that the database ends it if the relay stops answering for
-     * {@code timeout} (a frozen process keeps its claims' locks otherwise); empty where the database has none.
+     * Starts a relay's claim transaction on {@code connection}: auto-commit off, READ COMMITTED, and where the
+     * database can, a limit so that it ends the transaction if the relay stops answering for {@code idleTimeout}
+     * (a frozen process keeps its claims' locks otherwise). The default sets auto-commit and isolation through JDBC.
      */
-    default Optional<String> claimTimeoutStatement(Duration timeout) {
-        return Optional.empty();
+    default void beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
+        connection.setAutoCommit(false);
+        if (connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
     }
 
     /**

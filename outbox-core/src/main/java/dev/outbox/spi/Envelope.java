@@ -1,11 +1,12 @@
 package dev.outbox.spi;
 
-import dev.outbox.ConsumeOutcome;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The header names every adapter puts on the wire, and the one mapping between them and the message types, so
@@ -28,6 +29,15 @@ public final class Envelope {
     public static final String ORIGINAL_DESTINATION = "outbox-original-destination";
     public static final String ATTEMPTS = "outbox-attempts";
     public static final String ERROR_CLASS = "outbox-error-class";
+    /**
+     * Added to a dead letter sent without its payload because the dead-letter destination would not take it in
+     * full: the payload's size in bytes.
+     */
+    public static final String PAYLOAD_DROPPED = "outbox-payload-dropped";
+    /** Longest value of a header in a stripped dead letter. */
+    private static final int STRIPPED_VALUE = 1024;
+    private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
+    private static final int MAX_TRACESTATE = 512;
 
     private static final Set<String> FIELDS = Set.of(MESSAGE_ID, TYPE, KEY, CONTENT_TYPE, CORRELATION_ID,
             CAUSATION_ID, CREATED_AT, TRACEPARENT, TRACESTATE);
@@ -71,7 +81,32 @@ public final class Envelope {
      */
     public static Map<String, String> deadLetterHeaders(InboundMessage m, ConsumeOutcome.DeadLettered outcome) {
         Map<String, String> headers = headers(m);
-        headers.put(DEAD_LETTER_REASON, outcome.reason());
+        headers.putAll(reasonHeaders(m, outcome));
+        return headers;
+    }
+
+    /**
+     * The headers of a dead letter sent without its payload, when the dead-letter destination refused it in full:
+     * only the reason headers, the id, type and key (each cut to 1,024 characters, control characters removed),
+     * and {@link #PAYLOAD_DROPPED} with the payload's size. What is lost is said in the reason.
+     */
+    public static Map<String, String> strippedDeadLetterHeaders(InboundMessage m, ConsumeOutcome.DeadLettered outcome) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        put(headers, MESSAGE_ID, Reasons.text(m.id(), STRIPPED_VALUE));
+        put(headers, TYPE, Reasons.text(m.type(), STRIPPED_VALUE));
+        put(headers, KEY, Reasons.text(m.key(), STRIPPED_VALUE));
+        headers.putAll(reasonHeaders(m, outcome));
+        headers.put(ORIGINAL_DESTINATION, Reasons.text(m.destination(), STRIPPED_VALUE));
+        headers.put(DEAD_LETTER_REASON, Reasons.text(outcome.reason() + " (sent without its payload of "
+                + m.payload().length + " bytes and its other headers: the dead-letter destination refused it in full)",
+                Reasons.MAX_REASON));
+        headers.put(PAYLOAD_DROPPED, Integer.toString(m.payload().length));
+        return headers;
+    }
+
+    private static Map<String, String> reasonHeaders(InboundMessage m, ConsumeOutcome.DeadLettered outcome) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(DEAD_LETTER_REASON, Reasons.text(String.valueOf(outcome.reason()), Reasons.MAX_REASON));
         headers.put(ORIGINAL_DESTINATION, m.destination());
         headers.put(ATTEMPTS, Integer.toString(outcome.attempts()));
         if (outcome.cause() != null) {
@@ -82,7 +117,8 @@ public final class Envelope {
 
     /**
      * Reads a received message. A missing or blank id stays null (the consumer treats that as poison unless a
-     * fallback id strategy is configured); an unreadable created-at is dropped.
+     * fallback id strategy is configured); an unreadable created-at, a {@code traceparent} that is not W3C and a
+     * {@code tracestate} without one (or over 512 characters) are dropped: they describe, they never decide.
      */
     public static InboundMessage inbound(String destination, byte[] payload, Map<String, String> headers,
                                          int deliveryAttempt) {
@@ -93,10 +129,15 @@ public final class Envelope {
             }
         });
         String id = headers.get(MESSAGE_ID);
+        String traceparent = headers.get(TRACEPARENT);
+        traceparent = traceparent != null && TRACEPARENT_FORMAT.matcher(traceparent).matches() ? traceparent : null;
+        String tracestate = headers.get(TRACESTATE);
+        tracestate = traceparent != null && tracestate != null && tracestate.length() <= MAX_TRACESTATE
+                ? tracestate : null;
         return new InboundMessage(id == null || id.isBlank() ? null : id, destination, headers.get(KEY),
                 headers.get(TYPE), headers.get(CONTENT_TYPE), payload, user, headers.get(CORRELATION_ID),
-                headers.get(CAUSATION_ID), headers.get(TRACEPARENT), headers.get(TRACESTATE),
-                instant(headers.get(CREATED_AT)), deliveryAttempt);
+                headers.get(CAUSATION_ID), traceparent, tracestate, instant(headers.get(CREATED_AT)),
+                deliveryAttempt);
     }
 
     private static void put(Map<String, String> headers, String name, String value) {
@@ -107,7 +148,7 @@ public final class Envelope {
 
     private static Instant instant(String text) {
         try {
-            return text == null ? null : Instant.parse(text);
+            return text == null || text.length() > 64 ? null : Instant.parse(text);
         } catch (DateTimeParseException e) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.outbox.spi;
 
+
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -42,9 +43,21 @@ public record InboundMessage(
     public InboundMessage {
         Objects.requireNonNull(destination, "destination");
         payload = payload == null ? new byte[0] : payload;
-        headers = headers == null || headers.isEmpty()
-                ? Map.of()
-                : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        headers = copy(headers);
+    }
+
+    /** The headers without null names or values, unmodifiable (lookups of null answer null). */
+    private static Map<String, String> copy(Map<String, String> headers) {
+        if (headers == null || headers.isEmpty()) {
+            return Collections.emptyMap();
+        }
+        Map<String, String> copy = new LinkedHashMap<>(headers.size() * 2);
+        headers.forEach((name, value) -> {
+            if (name != null && value != null) {
+                copy.put(name, value);
+            }
+        });
+        return Collections.unmodifiableMap(copy);
     }
 
     /** A copy with another id, e.g. from a fallback id strategy. */
@@ -53,9 +66,11 @@ public record InboundMessage(
                 causationId, traceparent, tracestate, createdAt, deliveryAttempt);
     }
 
+    /** Fields as they may appear in a log line: escaped and shortened, as they come from outside. */
     @Override
     public String toString() {
-        return "InboundMessage[id=" + id + ", destination=" + destination + ", key=" + key + ", type=" + type
-                + ", deliveryAttempt=" + deliveryAttempt + "]";
+        return "InboundMessage[id=" + Reasons.forLog(id) + ", destination=" + Reasons.forLog(destination)
+                + ", key=" + Reasons.forLog(key) + ", type=" + Reasons.forLog(type) + ", deliveryAttempt="
+                + deliveryAttempt + "]";
     }
 }

@@ -25,6 +25,13 @@ public interface OutboxListener {
     default void batchCompleted(int size, Duration claim, Duration publish, Duration complete) {
     }
 
+    /**
+     * Claiming failed {@code consecutiveFailures} times in a row (the database is unreachable, the schema changed,
+     * ...); the relay backs off and tries again. Nothing is published meanwhile: alert on it.
+     */
+    default void claimFailed(Throwable cause, int consecutiveFailures) {
+    }
+
     /** A listener that does nothing. */
     static OutboxListener none() {
         return new OutboxListener() { };

@@ -1,7 +1,6 @@
 package dev.outbox.spi;
 
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -14,6 +13,8 @@ public interface RetryPolicy {
     Duration DEFAULT_INITIAL = Duration.ofMillis(500);
     /** Default cap: a failing message is still retried every few minutes, so recovery is noticed soon. */
     Duration DEFAULT_MAX = Duration.ofMinutes(5);
+    /** Smallest first backoff of {@link #exponential}: below a millisecond, retries would spin. */
+    Duration MIN_INITIAL = Duration.ofMillis(1);
 
     /**
      * The wait before the next attempt.
@@ -27,11 +28,9 @@ public interface RetryPolicy {
      * which spreads retries of many messages (AWS Architecture Blog, "Exponential Backoff and Jitter").
      */
     static RetryPolicy exponential(Duration initial, Duration max) {
-        Objects.requireNonNull(initial, "initial");
-        Objects.requireNonNull(max, "max");
-        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
+        if (initial == null || max == null || initial.compareTo(MIN_INITIAL) < 0 || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("RetryPolicy.exponential(" + initial + ", " + max
-                    + "): initial must be positive and max at least initial");
+                    + "): initial must be at least 1 ms and max at least initial");
         }
         return failures -> {
             int exponent = Math.min(Math.max(failures, 1) - 1, 30);
@@ -45,11 +44,13 @@ public interface RetryPolicy {
         return exponential(DEFAULT_INITIAL, DEFAULT_MAX);
     }
 
-    /** The same wait after every failure. */
+    /**
+     * The same wait after every failure. Zero is allowed (a retry at once, bounded by the dead-letter policy's
+     * attempts); the relay never waits less than 100 ms between retries of a broker outage, whatever the policy.
+     */
     static RetryPolicy fixed(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
-        if (delay.isNegative()) {
-            throw new IllegalArgumentException("RetryPolicy.fixed(" + delay + "): the delay must not be negative");
+        if (delay == null || delay.isNegative()) {
+            throw new IllegalArgumentException("RetryPolicy.fixed(" + delay + "): the delay must be zero or positive");
         }
         return failures -> delay;
     }

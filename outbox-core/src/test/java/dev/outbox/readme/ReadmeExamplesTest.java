@@ -3,12 +3,12 @@ package dev.outbox.readme;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outbox.ConsumeOutcome;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.DeadLetterFilter;
 import dev.outbox.IdempotentConsumer;
-import dev.outbox.MicrometerConsumerMetrics;
-import dev.outbox.InMemoryPublisher;
-import dev.outbox.MicrometerOutboxMetrics;
+import dev.outbox.micrometer.MicrometerConsumerMetrics;
+import dev.outbox.inmemory.InMemoryPublisher;
+import dev.outbox.micrometer.MicrometerOutboxMetrics;
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxAdmin;

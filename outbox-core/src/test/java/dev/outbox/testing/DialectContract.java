@@ -310,6 +310,45 @@ public abstract class DialectContract extends DatabaseContract {
         assertThat(count(outbox.tables().message())).isZero();
     }
 
+    @Test
+    void textIsMeasuredAsTheDatabaseCountsItAndMustBePrintable() throws SQLException {
+        String emoji = "\uD83D\uDE00".repeat(255);
+        Dialect detected;
+        try (Connection c = db.connection()) {
+            detected = dev.outbox.jdbc.Dialects.detect(c);
+        }
+        if (detected.textLength(emoji) <= 255) {
+            UUID id = inTransaction(c -> outbox.write(c, message().key(emoji).build()));
+            assertThat(find(outbox, id)).hasValueSatisfying(m -> assertThat(m.key()).isEqualTo(emoji));
+        } else {
+            assertRejectedAtWrite(message().key(emoji).build(), "key", "510", "255", detected.name());
+        }
+        assertRejectedAtWrite(message().key("a\r\nforged").build(), "key", "control character \\u000d");
+        assertRejectedAtWrite(message().destination("orders\u0007").build(), "destination", "\\u0007");
+        assertRejectedAtWrite(message().header("h", "\ud800").build(), "header 'h'", "unpaired surrogate");
+        assertRejectedAtWrite(message().header("bad\nname", "v").build(), "header name");
+        UUID multiLine = inTransaction(c -> outbox.write(c, message().header("note", "line 1\nline 2\ttab").build()));
+        assertThat(find(outbox, multiLine)).hasValueSatisfying(m -> assertThat(m.headers())
+                .containsEntry("note", "line 1\nline 2\ttab"));
+    }
+
+    @Test
+    void nullsAreRejectedNamingWhatIsNull() throws SQLException {
+        assertRejected(() -> message().payload(null), "payload", "null");
+        assertRejected(() -> message().rawPayload(null), "rawPayload", "null");
+        assertRejected(() -> message().headers(null), "headers", "null");
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            assertRejected(() -> outbox.write(c, (OutboxMessage) null), "null");
+            assertRejected(() -> outbox.writeAll(c, null), "messages", "null");
+            assertRejected(() -> outbox.writeAll(c, java.util.Arrays.asList(message().build(), null)),
+                    "message 1 of 2", "null");
+            assertRejected(() -> outbox.write((Connection) null, message().build()), "connection", "null");
+            c.rollback();
+        }
+        assertThat(count(outbox.tables().message())).isZero();
+    }
+
     private static void assertRejected(Runnable build, String... fragments) {
         assertThatThrownBy(build::run).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContainingAll(fragments);

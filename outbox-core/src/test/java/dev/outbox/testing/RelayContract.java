@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.DeadLetter;
 import dev.outbox.DeadLetterFilter;
+import dev.outbox.IdempotentConsumer;
+import dev.outbox.Ordering;
 import dev.outbox.Outbox;
+import dev.outbox.OutboxConfigurationException;
 import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
 import dev.outbox.OutboxStats;
-import dev.outbox.Ordering;
+import dev.outbox.PoisonMessageException;
+import dev.outbox.ReplayReport;
 import dev.outbox.internal.Partitions;
 import dev.outbox.jdbc.Dialects;
 import dev.outbox.spi.BrokerUnavailableException;
@@ -18,6 +23,7 @@ import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.OutboxListener;
 import dev.outbox.spi.PublishResult;
 import dev.outbox.spi.RetryPolicy;
 import java.sql.Connection;
@@ -33,7 +39,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -380,6 +389,322 @@ public abstract class RelayContract extends DatabaseContract {
         assertThatThrownBy(() -> OutboxRelay.builder(outbox).publisher(publisher)
                 .publishTimeout(Duration.ofMinutes(2)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaseTimeout");
+    }
+
+    // Hostile input and misbehaving collaborators: nothing may stop the relay, leak a connection or lose a message.
+
+    @Test
+    void keylessMessagesFlowThroughAnOrderedRelay() throws SQLException {
+        List<UUID> keyless = write(5, i -> message(null));
+        List<UUID> keyed = write(5, i -> message("k" + i));
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher).ordering(Ordering.BY_KEY).relayId("keyless"));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(keyless) && ackedIds(publisher).containsAll(keyed));
+        assertThat(pending()).isZero();
+    }
+
+    @Test
+    void keylessMessagesFlowThroughAnOrderedRelayThatBlocksKeys() throws SQLException {
+        UUID bad = write(1, i -> message("blocked")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> m.id().equals(bad)
+                ? PublishResult.rejected(m.id(), "bad") : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).ordering(Ordering.BY_KEY).relayId("keyless-block")
+                .deadLetterPolicy(DeadLetterPolicy.defaults().blockKey()));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.byId(bad)) == 1);
+        List<UUID> keyless = write(5, i -> message(null));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(keyless));
+    }
+
+    @Test
+    void closeShorterThanABatchRollsItsClaimBackAndReturnsEveryConnection() throws SQLException {
+        write(20, i -> message("k" + i));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.acked(m.id()),
+                Duration.ofSeconds(5));
+        OutboxRelay relay = started(relay(publisher).maxInFlightBatches(1).listenForNotifications(false));
+        await().atMost(WAIT).until(() -> publisher.batches() == 1);
+
+        relay.close(Duration.ofMillis(200));
+
+        assertThat(db.activeConnections()).as("connections held after close").isZero();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM (SELECT seq FROM "
+                    + outbox.tables().message() + " FOR UPDATE SKIP LOCKED) claimable")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("rows claimable at once after close").isEqualTo(20);
+            } finally {
+                c.rollback();
+            }
+        }
+        assertThat(column("attempts")).isEqualTo("0");
+    }
+
+    @Test
+    void claimsAreBoundedByBytesAndALargerMessageIsPublishedAlone() throws SQLException {
+        List<UUID> small = write(10, i -> message("k" + i).rawPayload(new byte[100 * 1024]));
+        UUID large = write(1, i -> message("large").rawPayload(new byte[300 * 1024])).get(0);
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher).maxBatchBytes(256 * 1024).maxInFlightBatches(1));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(small) && ackedIds(publisher).contains(large));
+        assertThat(publisher.largestBatch()).isLessThanOrEqualTo(2);
+        assertThat(publisher.batchIds()).filteredOn(batch -> batch.contains(large)).containsExactly(List.of(large));
+    }
+
+    @Test
+    void aRetryPolicyThatThrowsFallsBackToTheDefaultBackoffAndCountsTheAttempt() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> n == 1
+                ? PublishResult.failed(m.id(), new IllegalStateException("first try fails"))
+                : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).listenForNotifications(false).retryPolicy(failures -> {
+            throw new IllegalStateException("a retry policy with a bug");
+        }));
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).contains(id));
+        assertThat(publisher.attemptsOf(id).get(1).message().attempts()).isEqualTo(1);
+        await().atMost(WAIT).until(() -> db.activeConnections() == 0);
+    }
+
+    @Test
+    void aDeadLetterDestinationFunctionThatThrowsStillDeadLettersTheMessage() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.rejected(m.id(), "no"),
+                Duration.ZERO);
+        started(relay(publisher).listenForNotifications(false).deadLetterPolicy(DeadLetterPolicy.afterAttempts(1)
+                .alsoPublishTo(d -> {
+            throw new IllegalStateException("a destination function with a bug");
+        })));
+
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.byId(id)) == 1);
+        assertThat(pending()).isZero();
+        await().atMost(WAIT).until(() -> db.activeConnections() == 0);
+    }
+
+    @Test
+    void aPublisherThatThrowsFailsItsBatchAndCountsAnAttempt() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher acking = ScriptedPublisher.acking();
+        AtomicInteger calls = new AtomicInteger();
+        started(relay(batch -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("publisher bug");
+            }
+            return acking.publish(batch);
+        }));
+
+        await().atMost(WAIT).until(() -> ackedIds(acking).contains(id));
+        assertThat(acking.attemptsOf(id).get(0).message().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aPublisherThatReturnsNullFailsItsBatchAndCountsAnAttempt() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher acking = ScriptedPublisher.acking();
+        AtomicInteger calls = new AtomicInteger();
+        started(relay(batch -> calls.incrementAndGet() == 1 ? null : acking.publish(batch)));
+
+        await().atMost(WAIT).until(() -> ackedIds(acking).contains(id));
+        assertThat(acking.attemptsOf(id).get(0).message().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void aPublisherThatNeverAnswersFailsItsBatchAfterThePublishTimeout() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher acking = ScriptedPublisher.acking();
+        AtomicInteger calls = new AtomicInteger();
+        started(relay(batch -> calls.incrementAndGet() == 1 ? new CompletableFuture<>() : acking.publish(batch))
+                .publishTimeout(Duration.ofSeconds(1)).leaseTimeout(Duration.ofSeconds(10)));
+
+        await().atMost(WAIT).until(() -> ackedIds(acking).contains(id));
+        assertThat(acking.attemptsOf(id).get(0).message().attempts()).isEqualTo(1);
+        assertThat(outbox.admin().stats().inFlight()).isZero();
+    }
+
+    @Test
+    void aPublisherThatBlocksInsidePublishDoesNotStallTheRelay() throws SQLException {
+        UUID id = write(1, i -> message("k")).get(0);
+        ScriptedPublisher acking = ScriptedPublisher.acking();
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        started(relay(batch -> {
+            if (calls.incrementAndGet() == 1) {
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return acking.publish(batch);
+        }).publishTimeout(Duration.ofSeconds(1)).leaseTimeout(Duration.ofSeconds(10)));
+
+        await().atMost(WAIT).until(() -> ackedIds(acking).contains(id));
+        never.countDown();
+    }
+
+    @Test
+    void aPublisherThatAnswersForTheWrongMessagesFailsOnlyTheUnanswered() throws SQLException {
+        List<UUID> ids = write(4, i -> message("k" + i));
+        Set<UUID> answeredOnce = ConcurrentHashMap.newKeySet();
+        List<UUID> acked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        started(relay(batch -> {
+            List<PublishResult> results = new ArrayList<>();
+            for (OutboundMessage m : batch) {
+                if (m.attempts() > 0 || answeredOnce.add(m.id()) && ids.indexOf(m.id()) % 2 == 0) {
+                    results.add(PublishResult.acked(m.id()));
+                    acked.add(m.id());
+                }
+            }
+            results.add(PublishResult.acked(UUID.randomUUID()));
+            results.add(null);
+            return CompletableFuture.completedFuture(results);
+        }).maxInFlightBatches(1));
+
+        await().atMost(WAIT).until(() -> pending() == 0);
+        assertThat(acked).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all())).isZero();
+    }
+
+    @Test
+    void startRefusesAPoolTooSmallForTheRelayAndNamesTheFix() throws SQLException {
+        try (HikariDataSource small = db.pool("small", 3); HikariDataSource relayPool = db.pool("relay", 4)) {
+            Outbox shared = builder().dataSource(small).build();
+            OutboxRelay tooMany = OutboxRelay.builder(shared).publisher(ScriptedPublisher.acking()).build();
+            assertThatThrownBy(tooMany::start).isInstanceOf(OutboxConfigurationException.class)
+                    .hasMessageContaining("maximumPoolSize=3").hasMessageContaining("maxInFlightBatches")
+                    .hasMessageContaining("dataSource(");
+
+            UUID id = write(1, i -> message("own-pool")).get(0);
+            ScriptedPublisher publisher = ScriptedPublisher.acking();
+            started(OutboxRelay.builder(shared).publisher(publisher).dataSource(relayPool).maxInFlightBatches(2)
+                    .maxPollInterval(Duration.ofMillis(200)));
+            await().atMost(WAIT).until(() -> ackedIds(publisher).contains(id));
+        }
+    }
+
+    @Test
+    void aRelayOnItsOwnPoolTakesNoConnectionOfTheApplication() throws SQLException {
+        write(20, i -> message("k" + i));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.acked(m.id()),
+                Duration.ofSeconds(1));
+        try (HikariDataSource relayPool = db.pool("own", 6)) {
+            started(relay(publisher).dataSource(relayPool).batchSize(5).listenForNotifications(false));
+            await().atMost(WAIT).until(() -> publisher.batches() >= 2);
+            assertThat(db.activeConnections()).isZero();
+            await().atMost(WAIT).until(() -> pending() == 0);
+        }
+    }
+
+    @Test
+    void claimsThatKeepFailingBackOffAndAreReported() {
+        List<Instant> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Integer> counts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TestDatabase empty = server().createDatabase("no_tables")) {
+            OutboxRelay relay = started(relay(ScriptedPublisher.acking()).jdbi(empty.jdbi()).maxInFlightBatches(1)
+                    .listenForNotifications(false).listener(new OutboxListener() {
+                        @Override
+                        public void claimFailed(Throwable cause, int consecutiveFailures) {
+                            failures.add(Instant.now());
+                            counts.add(consecutiveFailures);
+                        }
+                    }));
+            await().atMost(WAIT).until(() -> failures.size() >= 3);
+            relay.close(Duration.ofSeconds(5));
+        }
+        assertThat(counts.subList(0, 3)).containsExactly(1, 2, 3);
+        assertThat(Duration.between(failures.get(1), failures.get(2)))
+                .isGreaterThan(Duration.between(failures.get(0), failures.get(1)));
+    }
+
+    @Test
+    void aRowWhoseHeadersCannotBeReadIsDeadLetteredAndTheOthersFlow() throws SQLException {
+        List<UUID> ids = write(3, i -> message("k" + i).header("tenant", "acme"));
+        try (Connection c = db.connection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE " + outbox.tables().message() + " SET headers = 'not json' WHERE seq = (SELECT MIN(seq) "
+                    + "FROM (SELECT seq FROM " + outbox.tables().message() + ") m)");
+        }
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher));
+
+        await().atMost(WAIT).until(() -> pending() == 0);
+        assertThat(ackedIds(publisher)).containsExactlyInAnyOrderElementsOf(ids.subList(1, 3));
+        DeadLetter dead = outbox.admin().deadLetters(DeadLetterFilter.all(), 10).get(0);
+        assertThat(dead.message().id()).isEqualTo(ids.get(0));
+        assertThat(dead.lastError()).contains("headers column");
+    }
+
+    @Test
+    void aFailureReasonWithControlCharactersAndValuesIsStoredCleanly() throws SQLException {
+        write(1, i -> message("k"));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.failed(m.id(),
+                new IllegalStateException("broker said \u0000no\r\nforged: line")), Duration.ZERO);
+        started(relay(publisher).retryPolicy(RetryPolicy.fixed(Duration.ofHours(1))));
+
+        await().atMost(WAIT).until(() -> column("attempts").equals("1"));
+        assertThat(column("last_error")).contains("broker said  no").doesNotContain("\n").doesNotContain("\u0000");
+    }
+
+    @Test
+    void aBlockedKeyHoldsOnlyItselfNotKeysThatDifferInCaseOrTrailingSpace() throws SQLException {
+        UUID bad = write(1, i -> message("Order-1")).get(0);
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> m.id().equals(bad)
+                ? PublishResult.rejected(m.id(), "bad") : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher).ordering(Ordering.BY_KEY).relayId("case")
+                .deadLetterPolicy(DeadLetterPolicy.defaults().blockKey()));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.byId(bad)) == 1);
+        List<UUID> others = write(List.of(message("order-1"), message("ORDER-1"), message("Order-1 ")));
+        UUID held = write(1, i -> message("Order-1")).get(0);
+
+        await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(others));
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> !ackedIds(publisher).contains(held));
+    }
+
+    @Test
+    void replayReportsWhatCannotBeReplayedAndGoesOn() throws SQLException {
+        List<UUID> ids = write(3, i -> message("k" + i));
+        ScriptedPublisher rejecting = new ScriptedPublisher((m, n) -> PublishResult.rejected(m.id(), "no"),
+                Duration.ZERO);
+        OutboxRelay relay = started(relay(rejecting));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 3);
+        relay.close(Duration.ofSeconds(5));
+        IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi()).tables(outbox.tables())
+                .deadLetterToDatabase(true).handler((m, h) -> {
+                    throw new PoisonMessageException("bad");
+                }).build();
+        consumer.process(dev.outbox.spi.Envelope.inbound("orders", new byte[0],
+                Map.of(dev.outbox.spi.Envelope.MESSAGE_ID, UUID.randomUUID().toString()), 1));
+        assertThat(outbox.admin().replay(ids.get(0))).isTrue();
+        copyDeadLetter(ids.get(1));
+
+        List<Long> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ReplayReport report = outbox.admin().replay(DeadLetterFilter.all(), (done, total) -> progress.add(done));
+
+        assertThat(report.replayed()).isEqualTo(2);
+        assertThat(report.skipped()).extracting(ReplayReport.Skipped::reason).anySatisfy(r -> assertThat(r)
+                .contains("consumer 'billing'")).anySatisfy(r -> assertThat(r).contains("already pending"));
+        assertThat(progress).isNotEmpty();
+        assertThat(remainingIds()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all().withOrigin("billing"))).isEqualTo(1);
+        assertThat(outbox.admin().countDeadLetters(DeadLetterFilter.all().withOrigin(DeadLetter.RELAY_ORIGIN)))
+                .isEqualTo(1);
+        assertThat(outbox.admin().replay(DeadLetterFilter.all().withOrigin("billing")).replayed()).isEqualTo(1);
+    }
+
+    /** A second dead letter of the same message, as a replay that failed again leaves. */
+    private void copyDeadLetter(UUID id) throws SQLException {
+        try (Connection c = db.connection(); Statement s = c.createStatement()) {
+            String table = outbox.tables().deadLetter();
+            String columns = "seq, id, origin, destination, routing_key, message_key, partition_no, message_type,"
+                    + " content_type, payload, headers, correlation_id, causation_id, traceparent, tracestate,"
+                    + " created_at, attempts, last_error, error_class, failed_at, blocks_key";
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (" + columns + ") SELECT "
+                    + columns + " FROM " + table + " WHERE id = ?")) {
+                Dialects.detect(c).setUuid(ps, 1, id);
+                ps.executeUpdate();
+            }
+        }
     }
 
     private static Set<UUID> ackedIds(ScriptedPublisher publisher) {

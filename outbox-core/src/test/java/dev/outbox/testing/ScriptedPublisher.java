@@ -31,6 +31,7 @@ public final class ScriptedPublisher implements MessagePublisher {
     private final Map<UUID, AtomicInteger> attempts = new ConcurrentHashMap<>();
     private final List<Attempt> log = new CopyOnWriteArrayList<>();
     private final List<OutboundMessage> acked = new CopyOnWriteArrayList<>();
+    private final List<List<UUID>> batchIds = new CopyOnWriteArrayList<>();
     private final AtomicInteger batches = new AtomicInteger();
     private final AtomicInteger largestBatch = new AtomicInteger();
 
@@ -48,6 +49,7 @@ public final class ScriptedPublisher implements MessagePublisher {
     public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
         batches.incrementAndGet();
         largestBatch.accumulateAndGet(batch.size(), Math::max);
+        batchIds.add(batch.stream().map(OutboundMessage::id).toList());
         List<PublishResult> results = new ArrayList<>(batch.size());
         for (OutboundMessage m : batch) {
             int n = attempts.computeIfAbsent(m.id(), id -> new AtomicInteger()).incrementAndGet();
@@ -79,6 +81,11 @@ public final class ScriptedPublisher implements MessagePublisher {
 
     public int batches() {
         return batches.get();
+    }
+
+    /** The ids of each batch, in publish order. */
+    public List<List<UUID>> batchIds() {
+        return List.copyOf(batchIds);
     }
 
     public int largestBatch() {

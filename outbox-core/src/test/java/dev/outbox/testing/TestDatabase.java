@@ -20,18 +20,7 @@ public final class TestDatabase implements AutoCloseable {
         this.server = server;
         this.name = name;
         this.url = url;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        if (server.user() != null) {
-            config.setUsername(server.user());
-        }
-        if (server.password() != null) {
-            config.setPassword(server.password());
-        }
-        config.setMaximumPoolSize(POOL_SIZE);
-        config.setMinimumIdle(0);
-        config.setPoolName(name);
-        this.dataSource = new HikariDataSource(config);
+        this.dataSource = pool(name, url, POOL_SIZE);
     }
 
     public JdbcServer.Kind kind() {
@@ -50,6 +39,31 @@ public final class TestDatabase implements AutoCloseable {
     /** A pooled data source whose connections use this namespace by default. */
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** Connections of the pool in use right now (borrowed and not yet given back). */
+    public int activeConnections() {
+        return dataSource.getHikariPoolMXBean().getActiveConnections();
+    }
+
+    /** A second pool on this namespace, of {@code size} connections; close it. */
+    public HikariDataSource pool(String poolName, int size) {
+        return pool(name + "-" + poolName, url, size);
+    }
+
+    private HikariDataSource pool(String poolName, String jdbcUrl, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (server.user() != null) {
+            config.setUsername(server.user());
+        }
+        if (server.password() != null) {
+            config.setPassword(server.password());
+        }
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(0);
+        config.setPoolName(poolName);
+        return new HikariDataSource(config);
     }
 
     public Jdbi jdbi() {

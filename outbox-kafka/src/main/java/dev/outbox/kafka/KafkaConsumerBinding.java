@@ -1,7 +1,8 @@
 package dev.outbox.kafka;
 
-import dev.outbox.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Reasons;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -53,14 +56,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A record the processor could not process (the database was down), or that made it throw, stops its partition:
  * the consumer seeks back to it and pauses that partition for {@code retryDelay}, so later records of the same
- * partition never overtake it while other partitions go on. Dead letters go to {@code <topic>.DLT} (configurable)
- * with the original key and value, the reason headers of {@link Envelope#deadLetterHeaders} and the original
- * partition and offset ({@link KafkaEnvelope#ORIGINAL_PARTITION}, {@link KafkaEnvelope#ORIGINAL_OFFSET}); the offset
- * is committed only once the dead-letter topic acknowledged the record.
+ * partition never overtake it while other partitions go on. A record that keeps failing for a reason other than an
+ * outage is dead-lettered after {@link Deliveries#DEFAULT_MAX_UNSETTLED} deliveries, so no record stalls its
+ * partition for ever. Dead letters go to {@code <topic>.DLT} (configurable) with the original key and value, the
+ * reason headers of {@link Envelope#deadLetterHeaders} and the original partition and offset
+ * ({@link KafkaEnvelope#ORIGINAL_PARTITION}, {@link KafkaEnvelope#ORIGINAL_OFFSET}); a record the dead-letter topic
+ * refuses in full (too large) is sent without its value, and failing that stored by the processor; the offset is
+ * committed only once the dead letter is somewhere.
  *
  * <p>Offsets are committed synchronously after each polled batch and when partitions are revoked, so a rebalance
  * hands over exactly what was processed. Kafka keeps no delivery count: the attempt number the processor sees counts
- * this binding's own redeliveries of a record, and starts again after a rebalance or restart.
+ * this binding's own redeliveries of a record, and starts again after a rebalance or restart. The configuration is
+ * copied at {@link Builder#build()}; the binding is thread-safe.
  */
 public final class KafkaConsumerBinding implements AutoCloseable {
     /** How long a partition pauses after a record could not be processed, so that an outage does not spin. */
@@ -81,14 +88,33 @@ public final class KafkaConsumerBinding implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaConsumerBinding.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
 
-    private final Builder config;
+    private final MessageProcessor processor;
+    private final Map<String, Object> consumerConfig;
+    private final Map<String, Object> producerConfig;
+    private final List<String> topics;
+    private final UnaryOperator<String> deadLetterTopics;
+    private final int consumers;
+    private final Duration retryDelay;
+    private final Duration closeTimeout;
+    private final String groupId;
+    private final Deliveries deliveries;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private Producer<byte[], byte[]> deadLetters;
 
-    private KafkaConsumerBinding(Builder config) {
-        this.config = config;
+    private KafkaConsumerBinding(Builder b) {
+        processor = b.processor;
+        consumerConfig = Map.copyOf(b.consumer);
+        producerConfig = b.producerConfig();
+        topics = List.copyOf(b.topics);
+        deadLetterTopics = b.deadLetterTopics;
+        consumers = b.consumers;
+        retryDelay = b.retryDelay;
+        closeTimeout = b.closeTimeout;
+        groupId = b.groupId();
+        deliveries = Deliveries.of(processor);
     }
 
     /**
@@ -110,13 +136,12 @@ public final class KafkaConsumerBinding implements AutoCloseable {
      */
     public void start() {
         if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("KafkaConsumerBinding for " + config.topics + " was already started");
+            throw new IllegalStateException("KafkaConsumerBinding for " + topics + " was already started");
         }
         try {
-            deadLetters = new KafkaProducer<>(config.producerConfig(), new ByteArraySerializer(),
-                    new ByteArraySerializer());
-            for (int i = 0; i < config.consumers; i++) {
-                workers.add(new Worker(new KafkaConsumer<>(config.consumerConfig(i), new ByteArrayDeserializer(),
+            deadLetters = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+            for (int i = 0; i < consumers; i++) {
+                workers.add(new Worker(new KafkaConsumer<>(consumerConfig(i), new ByteArrayDeserializer(),
                         new ByteArrayDeserializer())));
             }
         } catch (KafkaException e) {
@@ -128,13 +153,12 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                     + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), e);
         }
         for (int i = 0; i < workers.size(); i++) {
-            Thread thread = new Thread(workers.get(i), "outbox-kafka-" + config.groupId() + "-" + i);
+            Thread thread = new Thread(workers.get(i), "outbox-kafka-" + groupId + "-" + i);
             thread.setDaemon(true);
             workers.get(i).thread = thread;
             thread.start();
         }
-        log.info("Consuming Kafka topics {} as group {} ({} consumer(s))", config.topics, config.groupId(),
-                workers.size());
+        log.info("Consuming Kafka topics {} as group {} ({} consumer(s))", topics, groupId, workers.size());
     }
 
     /**
@@ -146,8 +170,9 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         if (!closed.compareAndSet(false, true) || !started.get()) {
             return;
         }
+        stopping.countDown();
         workers.forEach(Worker::stop);
-        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
         for (Worker worker : workers) {
             try {
                 worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -156,11 +181,90 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                 break;
             }
             if (worker.thread.isAlive()) {
-                log.warn("Kafka consumer {} did not stop within {}", worker.thread.getName(), config.closeTimeout);
+                log.warn("Kafka consumer {} did not stop within {}", worker.thread.getName(), closeTimeout);
             }
         }
-        deadLetters.close(config.closeTimeout);
-        log.info("Stopped consuming Kafka topics {} as group {}", config.topics, config.groupId());
+        deadLetters.close(closeTimeout);
+        log.info("Stopped consuming Kafka topics {} as group {}", topics, groupId);
+    }
+
+    /**
+     * Sends a dead letter to its dead-letter topic; if the topic refuses it in full (too large, invalid), sends it
+     * without its value and with only the reason headers. False when it has neither.
+     */
+    private boolean sendDeadLetter(ConsumerRecord<byte[], byte[]> record, InboundMessage message,
+                                   ConsumeOutcome.DeadLettered dead) {
+        String topic = record.topic();
+        String deadLetterTopic;
+        try {
+            deadLetterTopic = deadLetterTopics.apply(topic);
+        } catch (RuntimeException e) {
+            log.warn("The dead-letter topic function threw for {}: {}", Reasons.forLog(topic), Reasons.of(e));
+            return false;
+        }
+        Map<String, String> headers = Envelope.deadLetterHeaders(message, dead);
+        addOrigin(headers, record);
+        Throwable refused = send(deadLetterTopic, record.key(), message.payload(), headers);
+        if (refused == null) {
+            return true;
+        }
+        if (refused instanceof RetriableException) {
+            log.warn("Dead letter {} could not be published to {}; it is retried: {}", Reasons.forLog(message.id()),
+                    Reasons.forLog(deadLetterTopic), Reasons.of(refused));
+            return false;
+        }
+        Map<String, String> stripped = Envelope.strippedDeadLetterHeaders(message, dead);
+        addOrigin(stripped, record);
+        Throwable again = send(deadLetterTopic, null, new byte[0], stripped);
+        if (again != null) {
+            log.warn("Dead letter {} was refused by {} even without its value: {}", Reasons.forLog(message.id()),
+                    Reasons.forLog(deadLetterTopic), Reasons.of(again));
+            return false;
+        }
+        log.warn("Dead letter {} was refused by {} in full ({}) and was sent without its value",
+                Reasons.forLog(message.id()), Reasons.forLog(deadLetterTopic), Reasons.of(refused));
+        return true;
+    }
+
+    /** Sends one record and waits for the ack; the failure, or null. */
+    private Throwable send(String topic, byte[] key, byte[] value, Map<String, String> headers) {
+        try {
+            deadLetters.send(new ProducerRecord<>(topic, null, null, key, value, KafkaEnvelope.headers(headers)))
+                    .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (java.util.concurrent.TimeoutException | KafkaException e) {
+            return e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e;
+        }
+    }
+
+    private Map<String, Object> consumerConfig(int index) {
+        Map<String, Object> config = new HashMap<>(consumerConfig);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+        config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "outbox-" + groupId);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
+        return config;
+    }
+
+    private boolean pause(Duration duration) {
+        try {
+            return !stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Where the dead letter's record was, so that it can be found or replayed. */
+    private static void addOrigin(Map<String, String> headers, ConsumerRecord<byte[], byte[]> record) {
+        headers.put(KafkaEnvelope.ORIGINAL_PARTITION, Integer.toString(record.partition()));
+        headers.put(KafkaEnvelope.ORIGINAL_OFFSET, Long.toString(record.offset()));
     }
 
     /** One {@code KafkaConsumer} and the thread that polls it; all its state is confined to that thread. */
@@ -184,7 +288,7 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         @Override
         public void run() {
             try {
-                consumer.subscribe(config.topics, this);
+                consumer.subscribe(topics, this);
                 while (!stopping) {
                     try {
                         resumeDue();
@@ -192,24 +296,28 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                         commit();
                     } catch (WakeupException | InterruptException e) {
                         if (!stopping) {
-                            throw e;
+                            log.warn("Kafka consumer {} was interrupted; going on", thread.getName());
                         }
                     } catch (KafkaException e) {
-                        log.warn("Kafka consumer {} failed; retrying in {}: {}", thread.getName(), config.retryDelay,
+                        log.warn("Kafka consumer {} failed; retrying in {}: {}", thread.getName(), retryDelay,
                                 e.toString());
-                        sleep(config.retryDelay);
+                        pause(retryDelay);
+                    } catch (RuntimeException | Error e) {
+                        // Nothing a record carries gets here (Deliveries settles everything); this is a bug or a
+                        // broken client. The thread goes on: the uncommitted records are polled again.
+                        log.error("Kafka consumer {} failed unexpectedly; retrying in {}", thread.getName(), retryDelay,
+                                e);
+                        pause(retryDelay);
                     }
                 }
-            } catch (RuntimeException e) {
-                log.error("Kafka consumer {} stopped on an unexpected error", thread.getName(), e);
             } finally {
                 try {
                     commit();
-                } catch (KafkaException e) {
+                } catch (RuntimeException e) {
                     log.warn("Final offset commit of {} failed; its last records will be redelivered: {}",
                             thread.getName(), e.toString());
                 }
-                consumer.close(config.closeTimeout);
+                consumer.close(closeTimeout);
             }
         }
 
@@ -222,7 +330,7 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                     if (!handle(partition, record)) {
                         consumer.seek(partition, record.offset());
                         consumer.pause(Set.of(partition));
-                        pausedUntil.put(partition, System.nanoTime() + config.retryDelay.toNanos());
+                        pausedUntil.put(partition, System.nanoTime() + retryDelay.toNanos());
                         break;
                     }
                 }
@@ -233,9 +341,9 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         private boolean handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
             long[] redelivery = redeliveries.get(partition);
             int attempt = redelivery != null && redelivery[0] == record.offset() ? (int) redelivery[1] + 1 : 1;
-            InboundMessage message = KafkaEnvelope.inbound(record, attempt);
-            boolean done = Deliveries.settle(config.processor, message,
-                    (m, dead) -> publishDeadLetter(record, m, dead));
+            boolean done = deliveries.settle(() -> KafkaEnvelope.inbound(record, attempt), record.topic(),
+                    record.value() == null ? new byte[0] : record.value(), KafkaEnvelope.headers(record.headers()),
+                    (message, dead) -> sendDeadLetter(record, message, dead));
             if (done) {
                 processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
                 redeliveries.remove(partition);
@@ -243,26 +351,6 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                 redeliveries.put(partition, new long[] {record.offset(), attempt});
             }
             return done;
-        }
-
-        private boolean publishDeadLetter(ConsumerRecord<byte[], byte[]> record, InboundMessage message,
-                                          ConsumeOutcome.DeadLettered dead) {
-            Map<String, String> headers = Envelope.deadLetterHeaders(message, dead);
-            headers.put(KafkaEnvelope.ORIGINAL_PARTITION, Integer.toString(record.partition()));
-            headers.put(KafkaEnvelope.ORIGINAL_OFFSET, Long.toString(record.offset()));
-            String topic = config.deadLetterTopics.apply(record.topic());
-            try {
-                deadLetters.send(new ProducerRecord<>(topic, null, null, record.key(), record.value(),
-                        KafkaEnvelope.headers(headers))).get(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                return true;
-            } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
-                log.warn("Dead letter {} could not be published to {}; retrying in {}: {}", message.id(), topic,
-                        config.retryDelay, e instanceof ExecutionException ? e.getCause().toString() : e.toString());
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
         }
 
         private void commit() {
@@ -332,15 +420,7 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         }
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Configures a {@link KafkaConsumerBinding}. */
+    /** Configures a {@link KafkaConsumerBinding}; {@link #build()} copies the configuration. */
     public static final class Builder {
         private final MessageProcessor processor;
         private final Map<String, Object> consumer = new LinkedHashMap<>(DEFAULTS);
@@ -388,15 +468,15 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             return this;
         }
 
-        /** How long a partition pauses after a record could not be processed; default 1 s. */
+        /** How long a partition pauses after a record could not be processed; default 1 s, must be positive. */
         public Builder retryDelay(Duration retryDelay) {
-            this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
+            this.retryDelay = retryDelay;
             return this;
         }
 
         /** How long {@link KafkaConsumerBinding#close()} waits, and a dead letter's send may take; default 30 s. */
         public Builder closeTimeout(Duration closeTimeout) {
-            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            this.closeTimeout = closeTimeout;
             return this;
         }
 
@@ -414,25 +494,20 @@ public final class KafkaConsumerBinding implements AutoCloseable {
                 throw new IllegalArgumentException("KafkaConsumerBinding: enable.auto.commit=true would commit "
                         + "offsets of records not yet processed; remove it (the binding commits after processing)");
             }
-            if (retryDelay.isNegative() || closeTimeout.isNegative() || closeTimeout.isZero()) {
-                throw new IllegalArgumentException("KafkaConsumerBinding: retryDelay must not be negative and "
-                        + "closeTimeout must be positive; got " + retryDelay + " and " + closeTimeout);
-            }
+            positive("retryDelay", retryDelay);
+            positive("closeTimeout", closeTimeout);
             return new KafkaConsumerBinding(this);
+        }
+
+        private static void positive(String name, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("KafkaConsumerBinding.builder()." + name + "(" + value
+                        + ") must be positive: a zero or negative pause turns a failing record into a hot loop");
+            }
         }
 
         private String groupId() {
             return String.valueOf(consumer.get(ConsumerConfig.GROUP_ID_CONFIG));
-        }
-
-        private Map<String, Object> consumerConfig(int index) {
-            Map<String, Object> config = new HashMap<>(consumer);
-            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
-            config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
-            config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "outbox-" + groupId());
-            config.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
-            return config;
         }
 
         private Map<String, Object> producerConfig() {
@@ -450,7 +525,7 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             config.putAll(producer);
             config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
             config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-            return config;
+            return Map.copyOf(config);
         }
     }
 }

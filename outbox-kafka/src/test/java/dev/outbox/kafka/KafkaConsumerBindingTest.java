@@ -3,7 +3,7 @@ package dev.outbox.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outbox.ConsumeOutcome;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.spi.ConsumerListener;
 import dev.outbox.spi.Envelope;
@@ -65,6 +65,15 @@ class KafkaConsumerBindingTest extends ConsumerBindingContract {
     @Override
     protected AutoCloseable bind(String destination, MessageProcessor processor) {
         return bind(destination, TestServers.uniqueName("group"), processor);
+    }
+
+    @Override
+    protected AutoCloseable bindWithUnusableDeadLetterDestination(String destination, MessageProcessor processor) {
+        KafkaConsumerBinding binding = KafkaConsumerBinding.builder(KafkaTestBroker.bootstrap(),
+                TestServers.uniqueName("group"), processor).topics(destination).retryDelay(Duration.ofMillis(100))
+                .deadLetterTopics(topic -> "not a valid topic name!").build();
+        binding.start();
+        return binding;
     }
 
     private static KafkaConsumerBinding bind(String topic, String group, MessageProcessor processor) {
@@ -183,5 +192,32 @@ class KafkaConsumerBindingTest extends ConsumerBindingContract {
         }
         assertThat(processed).hasSize(total);
         assertThat(processed.values()).allMatch(count -> count.get() == 1);
+    }
+
+    @Test
+    void aDeadLetterTooLargeForTheDeadLetterTopicLeavesWithoutItsValueAndThePartitionGoesOn() throws Exception {
+        String topic = createDestination("nearlimit");
+        byte[] nearLimit = new byte[1_048_400];
+        List<String> processed = new CopyOnWriteArrayList<>();
+        MessageProcessor poisonous = message -> {
+            if (message.payload().length > 1000) {
+                return new ConsumeOutcome.DeadLettered("cannot decode", null, 1, false);
+            }
+            processed.add(message.id());
+            return new ConsumeOutcome.Processed();
+        };
+        try (AutoCloseable binding = bind(topic, poisonous)) {
+            send(topic, "same", nearLimit, Map.of(Envelope.MESSAGE_ID, "big"));
+            send(topic, "same", new byte[] {1}, Map.of(Envelope.MESSAGE_ID, "after"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> processed.contains("after")
+                    && deadLetters(topic).size() == 1);
+        }
+        InboundMessage dead = deadLetters(topic).get(0);
+        assertThat(dead.payload()).isEmpty();
+        assertThat(dead.id()).isEqualTo("big");
+        assertThat(dead.headers()).containsEntry(Envelope.PAYLOAD_DROPPED, Integer.toString(nearLimit.length))
+                .containsKey(KafkaEnvelope.ORIGINAL_OFFSET);
+        assertThat(dead.headers().get(Envelope.DEAD_LETTER_REASON)).contains("cannot decode")
+                .contains("without its payload");
     }
 }

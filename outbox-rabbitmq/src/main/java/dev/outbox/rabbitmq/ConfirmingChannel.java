@@ -1,6 +1,7 @@
 package dev.outbox.rabbitmq;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.AlreadyClosedException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Return;
@@ -12,22 +13,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
 
 /**
  * One channel in confirm mode with the bookkeeping of its unconfirmed messages: acks complete them (one or many at
  * once), nacks and a closed channel fail them, and a returned (unroutable, mandatory) message is failed when its
  * ack arrives. Publishing is serialised, as a channel's sequence numbers require.
+ *
+ * <p>A channel closed by a channel error is dead for good (the client does not recover it); its owner replaces it.
+ * When the error names its culprit (a missing or forbidden exchange, a message over {@code max_message_size}), only
+ * the culprit's messages are rejected; the others in flight on the channel are innocent and fail as a
+ * {@link BrokerUnavailableException}, retried without counting an attempt. An error that names no culprit fails
+ * every message in flight, an attempt each.
  */
 final class ConfirmingChannel {
     private final Channel channel;
+    private final Consumer<String> missingExchange;
     private final ConcurrentNavigableMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private final Map<String, Pending> byMessageId = new ConcurrentHashMap<>();
 
-    ConfirmingChannel(Connection connection) throws IOException {
+    /** @param missingExchange told the name of an exchange the broker reported missing */
+    ConfirmingChannel(Connection connection, Consumer<String> missingExchange) throws IOException {
+        this.missingExchange = missingExchange;
         channel = connection.createChannel();
         channel.confirmSelect();
         channel.addConfirmListener((tag, multiple) -> confirm(tag, multiple, null),
@@ -41,17 +54,31 @@ final class ConfirmingChannel {
                                                           byte[] body) {
         CompletableFuture<PublishResult> result = new CompletableFuture<>();
         long seq = channel.getNextPublishSeqNo();
-        Pending entry = new Pending(id, result);
+        Pending entry = new Pending(id, to.exchange(), body.length, result);
         pending.put(seq, entry);
         byMessageId.put(id.toString(), entry);
         try {
             channel.basicPublish(to.exchange(), to.routingKey(), true, props, body);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | AlreadyClosedException e) {
             forget(seq, entry);
-            result.complete(PublishResult.failed(id, channel.getConnection().isOpen() ? e
-                    : new BrokerUnavailableException("RabbitMQ connection is closed: " + e.getMessage(), e)));
+            result.complete(PublishResult.failed(id, new BrokerUnavailableException("RabbitMQ channel is closed: "
+                    + e.getMessage(), e)));
+        } catch (RuntimeException e) {
+            // The client counted a publish it never sent: every later confirm would be matched to the wrong
+            // message. The channel is closed (its messages in flight retried) and replaced.
+            forget(seq, entry);
+            result.complete(PublishResult.rejected(id, "the RabbitMQ client could not encode the message: " + e, e));
+            abort();
         }
         return result;
+    }
+
+    private void abort() {
+        try {
+            channel.abort();
+        } catch (IOException | RuntimeException e) {
+            closed(new ShutdownSignalException(false, false, null, e));
+        }
     }
 
     boolean isOpen() {
@@ -93,17 +120,52 @@ final class ConfirmingChannel {
         }
     }
 
-    /**
-     * Fails what awaits a confirm. A lost connection is the broker's failure; a channel closed by a channel error
-     * (e.g. an exchange that does not exist) may be the message's.
-     */
+    /** Fails what awaits a confirm: the culprit of a channel error rejected, the innocent retried uncounted. */
     private void closed(ShutdownSignalException cause) {
-        Throwable failure = cause.isHardError() || !channel.getConnection().isOpen()
-                ? new BrokerUnavailableException("RabbitMQ connection lost: " + cause.getMessage(), cause)
+        boolean lostConnection = cause.isHardError() || !channel.getConnection().isOpen();
+        Culprit culprit = lostConnection ? null : Culprit.of(cause);
+        if (culprit != null && culprit.exchange() != null && ExchangeCheck.notFound(cause)) {
+            missingExchange.accept(culprit.exchange());
+        }
+        Throwable innocent = lostConnection || culprit != null
+                ? new BrokerUnavailableException(lostConnection ? "RabbitMQ connection lost: " + cause.getMessage()
+                        : "the RabbitMQ channel was closed by another message's error: " + cause.getMessage(), cause)
                 : cause;
         for (Map.Entry<Long, Pending> e : new ArrayList<>(pending.entrySet())) {
-            forget(e.getKey(), e.getValue());
-            e.getValue().result().complete(PublishResult.failed(e.getValue().id(), failure));
+            Pending p = e.getValue();
+            forget(e.getKey(), p);
+            p.result().complete(culprit != null && culprit.matches(p)
+                    ? PublishResult.rejected(p.id(), "RabbitMQ refused the message: " + culprit.reason()
+                            + (culprit.exchange() != null ? "; declare the exchange or grant access to it, or map the "
+                            + "destination elsewhere with RabbitPublisher.builder().destinations(...)" : ""), cause)
+                    : PublishResult.failed(p.id(), innocent));
+        }
+    }
+
+    /** What a channel error blames: messages for one exchange, or of one body size. */
+    private record Culprit(String exchange, long size, String reason) {
+        private static final Pattern EXCHANGE = Pattern.compile("exchange '([^']*)'");
+        private static final Pattern SIZE = Pattern.compile("message size (\\d+)");
+
+        static Culprit of(ShutdownSignalException cause) {
+            if (!(cause.getReason() instanceof AMQP.Channel.Close close)) {
+                return null;
+            }
+            String text = close.getReplyText();
+            Matcher exchange = EXCHANGE.matcher(text);
+            if ((close.getReplyCode() == AMQP.NOT_FOUND || close.getReplyCode() == AMQP.ACCESS_REFUSED)
+                    && exchange.find()) {
+                return new Culprit(exchange.group(1), -1, text);
+            }
+            Matcher size = SIZE.matcher(text);
+            if (close.getReplyCode() == AMQP.PRECONDITION_FAILED && size.find()) {
+                return new Culprit(null, Long.parseLong(size.group(1)), text);
+            }
+            return null;
+        }
+
+        boolean matches(Pending p) {
+            return exchange != null ? exchange.equals(p.exchange()) : p.size() == size;
         }
     }
 
@@ -114,16 +176,28 @@ final class ConfirmingChannel {
 
     private static final class Pending {
         private final UUID id;
+        private final String exchange;
+        private final long size;
         private final CompletableFuture<PublishResult> result;
         private volatile String unroutable;
 
-        Pending(UUID id, CompletableFuture<PublishResult> result) {
+        Pending(UUID id, String exchange, long size, CompletableFuture<PublishResult> result) {
             this.id = id;
+            this.exchange = exchange;
+            this.size = size;
             this.result = result;
+        }
+
+        long size() {
+            return size;
         }
 
         UUID id() {
             return id;
+        }
+
+        String exchange() {
+            return exchange;
         }
 
         CompletableFuture<PublishResult> result() {

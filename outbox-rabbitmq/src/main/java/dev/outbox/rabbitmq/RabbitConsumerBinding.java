@@ -4,8 +4,9 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
-import dev.outbox.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.Reasons;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * Consumes a RabbitMQ queue into a {@link MessageProcessor} (an {@code IdempotentConsumer}) with manual acks: a
  * delivery is acked only after the processor committed it or found it a duplicate. Dead letters are published,
  * with confirms and with their reason in the headers, to the queue's dead-letter exchange
- * ({@link RabbitTopology}) and then acked. A message the processor could not process, or that made it throw, is
- * requeued after a pause, so a database outage does not spin.
+ * ({@link RabbitTopology}) and then acked; one the broker refuses in full (over {@code max_message_size}) is sent
+ * without its body, and failing that stored by the processor. A message the processor could not process, or that
+ * made it throw, is requeued after {@code retryDelay}, so a database outage does not spin; one that keeps coming
+ * back for a reason other than an outage is dead-lettered after {@link Deliveries#DEFAULT_MAX_UNSETTLED}
+ * deliveries. Nothing a delivery carries can close the consumer's channel.
  *
  * <pre>{@code
  * RabbitConsumerBinding binding = RabbitConsumerBinding.builder(connection, "billing.orders", consumer)
@@ -36,13 +41,13 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * The attempt count the processor sees is the quorum queue's {@code x-delivery-count} plus one, or, on classic
- * queues, 2 for a redelivery and 1 otherwise.
+ * queues, 2 for a redelivery and 1 otherwise. The configuration is copied at {@link Builder#build()}; thread-safe.
  */
 public final class RabbitConsumerBinding implements AutoCloseable {
     /** Unacked deliveries per consumer channel: keeps the handler busy without hoarding messages. */
     public static final int DEFAULT_PREFETCH = 32;
     /** Pause before requeueing an unprocessed message, so that a database outage does not spin. */
-    public static final Duration DEFAULT_REQUEUE_DELAY = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
     /** How long {@link #close()} waits for deliveries being processed. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -50,29 +55,30 @@ public final class RabbitConsumerBinding implements AutoCloseable {
 
     private final Connection connection;
     private final String queue;
-    private final MessageProcessor processor;
     private final int prefetch;
     private final int consumers;
     private final String deadLetterExchange;
-    private final Duration requeueDelay;
+    private final Duration retryDelay;
     private final Duration closeTimeout;
+    private final Deliveries deliveries;
     private final Map<Channel, String> channels = new LinkedHashMap<>();
     private final Object idle = new Object();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private Channel deadLetters;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private DeadLetterChannel deadLetters;
 
     private RabbitConsumerBinding(Builder b) {
         connection = b.connection;
         queue = b.queue;
-        processor = b.processor;
         prefetch = b.prefetch;
         consumers = b.consumers;
         deadLetterExchange = b.deadLetterExchange != null ? b.deadLetterExchange
                 : RabbitTopology.deadLetterExchange(b.queue);
-        requeueDelay = b.requeueDelay;
+        retryDelay = b.retryDelay;
         closeTimeout = b.closeTimeout;
+        deliveries = Deliveries.of(b.processor);
     }
 
     public static Builder builder(Connection connection, String queue, MessageProcessor processor) {
@@ -89,8 +95,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
             throw new IllegalStateException("RabbitConsumerBinding for " + queue + " was already started");
         }
         try {
-            deadLetters = connection.createChannel();
-            deadLetters.confirmSelect();
+            deadLetters = new DeadLetterChannel(connection, closeTimeout);
             for (int i = 0; i < consumers; i++) {
                 Channel channel = connection.createChannel();
                 channel.basicQos(prefetch);
@@ -104,18 +109,24 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         log.info("Consuming RabbitMQ queue {} ({} consumer(s), prefetch {})", queue, consumers, prefetch);
     }
 
-    private void deliver(Channel channel, Delivery delivery) throws IOException {
+    /** Settles one delivery; never throws, as a consumer callback that throws closes its channel. */
+    private void deliver(Channel channel, Delivery delivery) {
         inFlight.incrementAndGet();
         long tag = delivery.getEnvelope().getDeliveryTag();
         try {
-            InboundMessage message = RabbitEnvelope.inbound(queue, delivery.getProperties(), delivery.getBody(),
-                    delivery.getEnvelope().isRedeliver());
-            if (Deliveries.settle(processor, message,
-                    (m, dead) -> publishDeadLetter(m, dead, delivery.getProperties()))) {
+            boolean done = deliveries.settle(() -> RabbitEnvelope.inbound(queue, delivery.getProperties(),
+                    delivery.getBody(), delivery.getEnvelope().isRedeliver()), queue, delivery.getBody(),
+                    RabbitEnvelope.headers(delivery.getProperties()),
+                    (m, dead) -> publishDeadLetter(m, dead, delivery.getProperties()));
+            if (done) {
                 channel.basicAck(tag, false);
             } else {
-                requeue(channel, tag);
+                pause(retryDelay);
+                channel.basicNack(tag, false, true);
             }
+        } catch (IOException | RuntimeException | Error e) {
+            log.warn("Settling a delivery of {} failed; the broker redelivers it when the channel closes: {}", queue,
+                    Reasons.of(e));
         } finally {
             if (inFlight.decrementAndGet() == 0) {
                 synchronized (idle) {
@@ -125,34 +136,47 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes a dead letter to the dead-letter exchange; if the broker refuses it in full, publishes it again
+     * without body and with only the reason headers. False when it has neither.
+     */
     private boolean publishDeadLetter(InboundMessage m, ConsumeOutcome.DeadLettered dead,
                                       AMQP.BasicProperties original) {
-        Map<String, String> headers = Envelope.deadLetterHeaders(m, dead);
-        AMQP.BasicProperties props = RabbitEnvelope.properties(headers, m.id(), m.correlationId(), m.type(),
-                m.contentType(), original.getTimestamp());
+        Exception refused;
         try {
-            synchronized (this) {
-                deadLetters.basicPublish(deadLetterExchange, queue, true, props, m.payload());
-                deadLetters.waitForConfirmsOrDie(closeTimeout.toMillis());
-            }
+            refused = deadLetters.publish(deadLetterExchange, queue, RabbitEnvelope.properties(
+                    Envelope.deadLetterHeaders(m, dead), m.id(), m.correlationId(), m.type(), m.contentType(),
+                    original.getTimestamp()), m.payload());
+        } catch (IllegalArgumentException cannotCarry) {
+            refused = cannotCarry;
+        }
+        if (refused == null) {
             return true;
-        } catch (IOException | InterruptedException | TimeoutException | RuntimeException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            log.warn("Dead letter {} could not be published to exchange {}; requeueing it: {}", m.id(),
-                    deadLetterExchange, e.toString());
+        }
+        if (!deadLetters.connected()) {
+            log.warn("Dead letter {} could not be published to exchange {}: {}", Reasons.forLog(m.id()),
+                    Reasons.forLog(deadLetterExchange), Reasons.of(refused));
             return false;
         }
+        Exception again = deadLetters.publish(deadLetterExchange, queue, RabbitEnvelope.properties(
+                Envelope.strippedDeadLetterHeaders(m, dead), Reasons.text(m.id(), 1024), null, null, null,
+                original.getTimestamp()), new byte[0]);
+        if (again != null) {
+            log.warn("Dead letter {} was refused by exchange {} even without its body: {}", Reasons.forLog(m.id()),
+                    Reasons.forLog(deadLetterExchange), Reasons.of(again));
+            return false;
+        }
+        log.warn("Dead letter {} was refused by exchange {} in full ({}) and was published without its body",
+                Reasons.forLog(m.id()), Reasons.forLog(deadLetterExchange), Reasons.of(refused));
+        return true;
     }
 
-    private void requeue(Channel channel, long tag) throws IOException {
+    private void pause(Duration duration) {
         try {
-            TimeUnit.MILLISECONDS.sleep(requeueDelay.toMillis());
+            stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        channel.basicNack(tag, false, true);
     }
 
     /** Stops consuming, waits for deliveries being processed (bounded), and closes the channels. Idempotent. */
@@ -161,6 +185,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         if (!closed.compareAndSet(false, true) || !started.get()) {
             return;
         }
+        stopping.countDown();
         channels.forEach((channel, tag) -> {
             try {
                 channel.basicCancel(tag);
@@ -181,7 +206,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
             }
         }
         channels.keySet().forEach(RabbitConsumerBinding::closeQuietly);
-        closeQuietly(deadLetters);
+        deadLetters.close();
         log.info("Stopped consuming RabbitMQ queue {}", queue);
     }
 
@@ -195,7 +220,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         }
     }
 
-    /** Configures a {@link RabbitConsumerBinding}. */
+    /** Configures a {@link RabbitConsumerBinding}; {@link #build()} copies the configuration. */
     public static final class Builder {
         private final Connection connection;
         private final String queue;
@@ -203,7 +228,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
         private int prefetch = DEFAULT_PREFETCH;
         private int consumers = 1;
         private String deadLetterExchange;
-        private Duration requeueDelay = DEFAULT_REQUEUE_DELAY;
+        private Duration retryDelay = DEFAULT_RETRY_DELAY;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder(Connection connection, String queue, MessageProcessor processor) {
@@ -212,12 +237,13 @@ public final class RabbitConsumerBinding implements AutoCloseable {
             this.processor = Objects.requireNonNull(processor, "processor");
         }
 
+        /** Unacked deliveries per consumer channel (default 32). */
         public Builder prefetch(int prefetch) {
             this.prefetch = prefetch;
             return this;
         }
 
-        /** Consumer channels processing in parallel (each in delivery order). */
+        /** Consumer channels processing in parallel (each in delivery order); default 1. */
         public Builder consumers(int consumers) {
             this.consumers = consumers;
             return this;
@@ -229,16 +255,29 @@ public final class RabbitConsumerBinding implements AutoCloseable {
             return this;
         }
 
-        public Builder requeueDelay(Duration requeueDelay) {
-            this.requeueDelay = requeueDelay;
+        /** How long an unprocessed message waits before it is requeued (default 1 s); must be positive. */
+        public Builder retryDelay(Duration retryDelay) {
+            this.retryDelay = retryDelay;
             return this;
         }
 
+        /**
+         * The former name of {@link #retryDelay}.
+         *
+         * @deprecated use {@link #retryDelay(Duration)}, the name all three bindings share
+         */
+        @Deprecated(since = "0.1.0", forRemoval = true)
+        public Builder requeueDelay(Duration requeueDelay) {
+            return retryDelay(requeueDelay);
+        }
+
+        /** How long {@link RabbitConsumerBinding#close()} waits for deliveries, and a dead letter's confirm. */
         public Builder closeTimeout(Duration closeTimeout) {
             this.closeTimeout = closeTimeout;
             return this;
         }
 
+        /** @throws IllegalArgumentException naming the setting when one is out of range */
         public RabbitConsumerBinding build() {
             if (prefetch < 1 || prefetch > 65_535) {
                 throw new IllegalArgumentException("RabbitConsumerBinding.builder().prefetch(" + prefetch
@@ -248,9 +287,17 @@ public final class RabbitConsumerBinding implements AutoCloseable {
                 throw new IllegalArgumentException("RabbitConsumerBinding.builder().consumers(" + consumers
                         + ") must be between 1 and 64");
             }
-            Objects.requireNonNull(requeueDelay, "requeueDelay");
-            Objects.requireNonNull(closeTimeout, "closeTimeout");
+            positive("retryDelay", retryDelay);
+            positive("closeTimeout", closeTimeout);
             return new RabbitConsumerBinding(this);
+        }
+
+        private static void positive(String name, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("RabbitConsumerBinding.builder()." + name + "(" + value
+                        + ") must be positive: a zero or negative pause turns a failing message into a hot "
+                        + "requeue loop");
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.outbox.rabbitmq;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.outbox.OutboxConfigurationException;
@@ -34,7 +35,10 @@ import java.util.function.Function;
  * routing key, and a message without one goes to the queue named by its destination (default exchange); set
  * {@link Builder#destinations} for anything else. The envelope travels as headers and as AMQP properties.
  * Connection loss fails the messages in flight (the relay retries them) and the client's automatic recovery
- * reconnects. Thread-safe; close it after the relays that use it.
+ * reconnects. An exchange is checked to exist before the first message is published to it (a publish to a missing
+ * exchange would close the channel under every other message in flight): messages to a missing exchange are
+ * rejected without being published. A channel the broker closes anyway is replaced at the next publish, and only
+ * the message that caused it is rejected. Thread-safe; close it after the relays that use it.
  */
 public final class RabbitPublisher implements MessagePublisher {
     /** RabbitMQ 4's default {@code max_message_size}; larger messages are rejected before publishing. */
@@ -44,7 +48,8 @@ public final class RabbitPublisher implements MessagePublisher {
 
     private final Connection connection;
     private final boolean ownsConnection;
-    private final List<ConfirmingChannel> channels;
+    private final ConfirmingChannel[] channels;
+    private final ExchangeCheck exchanges;
     private final Function<OutboundMessage, RabbitDestination> destinations;
     private final int maxMessageBytes;
     private final AtomicInteger next = new AtomicInteger();
@@ -54,11 +59,11 @@ public final class RabbitPublisher implements MessagePublisher {
         this.ownsConnection = ownsConnection;
         this.destinations = b.destinations;
         this.maxMessageBytes = b.maxMessageBytes;
-        List<ConfirmingChannel> open = new ArrayList<>();
+        this.exchanges = new ExchangeCheck(connection);
+        this.channels = new ConfirmingChannel[b.channels];
         for (int i = 0; i < b.channels; i++) {
-            open.add(new ConfirmingChannel(connection));
+            channels[i] = new ConfirmingChannel(connection, exchanges::forget);
         }
-        this.channels = List.copyOf(open);
     }
 
     /** A publisher with its own connection from {@code factory} (automatic recovery as the factory says). */
@@ -80,27 +85,69 @@ public final class RabbitPublisher implements MessagePublisher {
 
     @Override
     public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
-        ConfirmingChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), channels.size()));
+        ConfirmingChannel channel = channel(Math.floorMod(next.getAndIncrement(), channels.length));
         List<CompletableFuture<PublishResult>> results = new ArrayList<>(batch.size());
         for (OutboundMessage m : batch) {
-            if (m.payload().length > maxMessageBytes) {
-                results.add(CompletableFuture.completedFuture(PublishResult.rejected(m.id(), "message is "
-                        + m.payload().length + " bytes; RabbitMQ accepts at most " + maxMessageBytes
-                        + " (max_message_size, RabbitPublisher.builder().maxMessageBytes)")));
-                continue;
-            }
-            results.add(channel.publish(m.id(), destinations.apply(m), RabbitEnvelope.properties(
-                    Envelope.headers(m), m.id().toString(), m.correlationId(), m.type(), m.contentType(),
-                    Date.from(m.createdAt())), m.payload()));
+            results.add(publish(channel, m));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
                 .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
     }
 
+    private CompletableFuture<PublishResult> publish(ConfirmingChannel channel, OutboundMessage m) {
+        if (m.payload().length > maxMessageBytes) {
+            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), "message is "
+                    + m.payload().length + " bytes; RabbitMQ accepts at most " + maxMessageBytes
+                    + " (max_message_size, RabbitPublisher.builder().maxMessageBytes)"));
+        }
+        RabbitDestination to;
+        try {
+            to = Objects.requireNonNull(destinations.apply(m), "the destination mapping returned null");
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), "the destination mapping failed: "
+                    + e, e));
+        }
+        if (!exchanges.exists(to.exchange())) {
+            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), "RabbitMQ has no exchange '"
+                    + to.exchange() + "'; declare it, or map the destination elsewhere with "
+                    + "RabbitPublisher.builder().destinations(...)"));
+        }
+        AMQP.BasicProperties props;
+        try {
+            props = RabbitEnvelope.properties(Envelope.headers(m), m.id().toString(), m.correlationId(), m.type(),
+                    m.contentType(), Date.from(m.createdAt()));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), e.getMessage(), e));
+        }
+        return channel.publish(m.id(), to, props, m.payload());
+    }
+
+    /** The channel in slot {@code i}, replaced first if the broker closed it (a closed channel stays closed). */
+    private ConfirmingChannel channel(int i) {
+        ConfirmingChannel channel = channels[i];
+        if (channel.isOpen() || !connection.isOpen()) {
+            return channel;
+        }
+        synchronized (channels) {
+            if (!channels[i].isOpen()) {
+                try {
+                    channels[i] = new ConfirmingChannel(connection, exchanges::forget);
+                } catch (IOException | RuntimeException e) {
+                    return channels[i];
+                }
+            }
+            return channels[i];
+        }
+    }
+
     /** Closes the channels, and the connection when the publisher opened it. */
     @Override
     public void close() {
-        channels.forEach(ConfirmingChannel::close);
+        synchronized (channels) {
+            for (ConfirmingChannel channel : channels) {
+                channel.close();
+            }
+        }
         if (ownsConnection) {
             try {
                 connection.close();

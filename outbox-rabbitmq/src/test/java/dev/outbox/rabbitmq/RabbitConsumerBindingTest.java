@@ -57,11 +57,19 @@ class RabbitConsumerBindingTest extends ConsumerBindingContract {
     @Override
     protected AutoCloseable bind(String destination, MessageProcessor processor) {
         RabbitConsumerBinding binding = RabbitConsumerBinding.builder(connection, destination, processor)
-                .requeueDelay(Duration.ofMillis(100)).build();
+                .retryDelay(Duration.ofMillis(100)).build();
         binding.start();
         return binding;
     }
 
+
+    @Override
+    protected AutoCloseable bindWithUnusableDeadLetterDestination(String destination, MessageProcessor processor) {
+        RabbitConsumerBinding binding = RabbitConsumerBinding.builder(connection, destination, processor)
+                .retryDelay(Duration.ofMillis(100)).deadLetterExchange("missing-" + destination).build();
+        binding.start();
+        return binding;
+    }
 
     @Override
     protected List<InboundMessage> deadLetters(String destination) {

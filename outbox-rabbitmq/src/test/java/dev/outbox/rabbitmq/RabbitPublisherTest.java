@@ -109,6 +109,73 @@ class RabbitPublisherTest extends PublisherContract {
         assertThat(outbox.admin().stats().pending()).isZero();
     }
 
+    @Test
+    void aMissingExchangeRejectsOnlyItsMessagesAndTheChannelGoesOn() throws Exception {
+        String queue = createDestination("beside-missing");
+        String missing = TestServers.uniqueName("no-such-exchange");
+        List<OutboundMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            batch.add(i % 3 == 0 ? toExchange(missing, "rk") : outbound(queue, "k" + i, "p" + i));
+        }
+        for (int round = 0; round < 2; round++) {
+            List<PublishResult> results = publisher.publish(batch).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            for (PublishResult r : results) {
+                OutboundMessage m = batch.stream().filter(b -> b.id().equals(r.messageId())).findFirst().orElseThrow();
+                if (m.destination().equals(missing)) {
+                    assertThat(r).isInstanceOfSatisfying(PublishResult.Rejected.class,
+                            rejected -> assertThat(rejected.reason()).contains(missing));
+                } else {
+                    assertThat(r).isInstanceOf(PublishResult.Acked.class);
+                }
+            }
+        }
+        assertThat(receive(queue, 12, Duration.ofSeconds(30))).hasSize(12);
+    }
+
+    @Test
+    void anExchangeDeletedAfterItWasFoundRejectsItsMessagesAndSparesTheOthers() throws Exception {
+        String queue = createDestination("beside-deleted");
+        String exchange = TestServers.uniqueName("deleted-exchange");
+        try (com.rabbitmq.client.Channel channel = admin.createChannel()) {
+            channel.exchangeDeclare(exchange, "direct", false);
+            channel.queueBind(queue, exchange, "rk");
+        }
+        assertThat(publisher.publish(List.of(toExchange(exchange, "rk"))).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS)).allMatch(r -> r instanceof PublishResult.Acked);
+        try (com.rabbitmq.client.Channel channel = admin.createChannel()) {
+            channel.exchangeDelete(exchange);
+        }
+        Set<UUID> acked = new HashSet<>();
+        OutboundMessage doomed = toExchange(exchange, "rk");
+        List<OutboundMessage> others = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            others.add(outbound(queue, "k" + i, "p" + i));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            List<OutboundMessage> batch = new ArrayList<>(others.stream().filter(m -> !acked.contains(m.id())).toList());
+            batch.add(0, doomed);
+            for (PublishResult r : publisher.publish(batch).toCompletableFuture().get(30, TimeUnit.SECONDS)) {
+                if (r.messageId().equals(doomed.id())) {
+                    assertThat(r).isNotInstanceOf(PublishResult.Acked.class);
+                } else if (r instanceof PublishResult.Acked) {
+                    acked.add(r.messageId());
+                } else {
+                    assertThat(r).isInstanceOfSatisfying(PublishResult.Failed.class, f -> assertThat(f.cause())
+                            .isInstanceOf(dev.outbox.spi.BrokerUnavailableException.class));
+                }
+            }
+            return acked.size() == others.size();
+        });
+        assertThat(publisher.publish(List.of(doomed)).toCompletableFuture().get(30, TimeUnit.SECONDS))
+                .singleElement().isInstanceOf(PublishResult.Rejected.class);
+    }
+
+    private static OutboundMessage toExchange(String exchange, String routingKey) {
+        Instant now = Instant.now();
+        return new OutboundMessage(UUID.randomUUID(), exchange, routingKey, null, 0, "T", null, new byte[] {1},
+                Map.of(), null, null, null, null, now, now, 0);
+    }
+
     private static List<String> ids(List<InboundMessage> messages) {
         return messages.stream().map(InboundMessage::id).toList();
     }

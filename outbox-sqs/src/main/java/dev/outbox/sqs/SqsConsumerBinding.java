@@ -1,11 +1,13 @@
 package dev.outbox.sqs;
 
-import dev.outbox.ConsumeOutcome;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
+import dev.outbox.spi.Reasons;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -17,12 +19,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -36,11 +40,11 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * message only after the processor committed it, found it a duplicate, or had it dead-lettered.
  *
  * <pre>{@code
- * SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, queueUrl, consumer).concurrency(4).build();
+ * SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, queueUrl, consumer).consumers(4).build();
  * binding.start();
  * }</pre>
  *
- * <p>Each of {@code concurrency} pollers receives up to {@code maxMessages} messages per long poll and processes
+ * <p>Each of {@code consumers} pollers receives up to {@code maxMessages} messages per long poll and processes
  * them in order, then deletes the finished ones in one {@code DeleteMessageBatch}. While a message is being
  * processed its visibility is extended every half {@code visibilityTimeout}, so a slow handler does not get its
  * message delivered twice. A message that could not be processed (database down, or the processor threw) is made
@@ -49,7 +53,12 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  *
  * <p>Dead letters are sent to the dead-letter queue ({@code <queue>-dlq}, or {@code <name>-dlq.fifo} for FIFO
  * queues, by default) with the original body and the reason attributes of {@link Envelope#deadLetterHeaders}, then
- * deleted. A redrive policy on the queue stays useful as a backstop for messages that never reach the processor.
+ * deleted; one the queue refuses in full (over {@code maxMessageBytes}, or attributes SQS will not take) is sent
+ * without its body, and failing that stored by the processor. A message with a malformed envelope (e.g. a body
+ * marked base64 that is not) is dead-lettered as received. A message that keeps failing for a reason other than an
+ * outage is dead-lettered after {@link Deliveries#DEFAULT_MAX_UNSETTLED} receives. A redrive policy on the queue
+ * stays useful as a backstop for messages that never reach the processor. The configuration is copied at
+ * {@link Builder#build()}; the binding is thread-safe.
  */
 public final class SqsConsumerBinding implements AutoCloseable {
     public static final int DEFAULT_MAX_MESSAGES = 10;
@@ -62,20 +71,41 @@ public final class SqsConsumerBinding implements AutoCloseable {
     private static final String DLQ_SUFFIX = "-dlq";
     private static final String FIFO_SUFFIX = ".fifo";
 
-    private final Builder config;
+    private final SqsAsyncClient sqs;
+    private final String queueUrl;
+    private final int consumers;
+    private final int maxMessages;
+    private final Duration waitTime;
+    private final Duration visibilityTimeout;
+    private final Duration retryDelay;
+    private final Duration closeTimeout;
+    private final int maxMessageBytes;
+    private final String configuredDeadLetterQueueUrl;
+    private final Deliveries deliveries;
     private final boolean fifo;
     private final List<Thread> pollers = new ArrayList<>();
     private final Set<CompletableFuture<ReceiveMessageResponse>> receiving = ConcurrentHashMap.newKeySet();
     private final Map<String, Message> inFlight = new ConcurrentHashMap<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private ScheduledExecutorService extender;
     private String deadLetterQueueUrl;
 
-    private SqsConsumerBinding(Builder config) {
-        this.config = config;
-        this.fifo = config.queueUrl.endsWith(FIFO_SUFFIX);
+    private SqsConsumerBinding(Builder b) {
+        sqs = b.sqs;
+        queueUrl = b.queueUrl;
+        consumers = b.consumers;
+        maxMessages = b.maxMessages;
+        waitTime = b.waitTime;
+        visibilityTimeout = b.visibilityTimeout;
+        retryDelay = b.retryDelay;
+        closeTimeout = b.closeTimeout;
+        maxMessageBytes = b.maxMessageBytes;
+        configuredDeadLetterQueueUrl = b.deadLetterQueueUrl;
+        deliveries = Deliveries.of(b.processor);
+        fifo = queueUrl.endsWith(FIFO_SUFFIX);
     }
 
     /** A binding consuming the queue at {@code queueUrl} with the application's client, which it does not close. */
@@ -98,59 +128,74 @@ public final class SqsConsumerBinding implements AutoCloseable {
      */
     public void start() {
         if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("SqsConsumerBinding for " + config.queueUrl + " was already started");
+            throw new IllegalStateException("SqsConsumerBinding for " + queueUrl + " was already started");
         }
-        deadLetterQueueUrl = config.deadLetterQueueUrl != null ? config.deadLetterQueueUrl : lookUpDeadLetterQueue();
+        deadLetterQueueUrl = configuredDeadLetterQueueUrl != null ? configuredDeadLetterQueueUrl
+                : lookUpDeadLetterQueue();
         extender = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "outbox-sqs-visibility"));
-        long every = Math.max(1, config.visibilityTimeout.toMillis() / 2);
+        long every = Math.max(1, visibilityTimeout.toMillis() / 2);
         extender.scheduleWithFixedDelay(this::extendVisibility, every, every, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < config.concurrency; i++) {
+        for (int i = 0; i < consumers; i++) {
             Thread poller = daemon(this::poll, "outbox-sqs-" + i);
             pollers.add(poller);
             poller.start();
         }
-        log.info("Consuming SQS queue {} ({} poller(s), dead letters to {})", config.queueUrl, config.concurrency,
+        log.info("Consuming SQS queue {} ({} poller(s), dead letters to {})", queueUrl, consumers,
                 deadLetterQueueUrl);
     }
 
     private String lookUpDeadLetterQueue() {
-        String name = deadLetterQueueName(config.queueUrl);
+        String name = deadLetterQueueName(queueUrl);
         try {
-            return config.sqs.getQueueUrl(r -> r.queueName(name)).join().queueUrl();
+            return sqs.getQueueUrl(r -> r.queueName(name)).join().queueUrl();
         } catch (CompletionException e) {
             String why = e.getCause() instanceof QueueDoesNotExistException ? "it does not exist"
                     : String.valueOf(e.getCause());
             throw new OutboxConfigurationException("SqsConsumerBinding: dead-letter queue '" + name + "' for "
-                    + config.queueUrl + " cannot be used: " + why + ". Create it, or name another with "
+                    + queueUrl + " cannot be used: " + why + ". Create it, or name another with "
                     + "SqsConsumerBinding.builder(...).deadLetterQueueUrl(url)", e.getCause());
         }
     }
 
     private void poll() {
         while (!stopping) {
-            CompletableFuture<ReceiveMessageResponse> receive = config.sqs.receiveMessage(r -> r
-                    .queueUrl(config.queueUrl)
-                    .maxNumberOfMessages(config.maxMessages)
-                    .waitTimeSeconds((int) config.waitTime.toSeconds())
-                    .visibilityTimeout((int) config.visibilityTimeout.toSeconds())
-                    .messageAttributeNames("All")
-                    .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
-                            MessageSystemAttributeName.MESSAGE_GROUP_ID));
-            receiving.add(receive);
-            List<Message> messages;
             try {
-                messages = receive.join().messages();
-            } catch (CancellationException | CompletionException e) {
-                if (!stopping) {
-                    log.warn("Receiving from SQS queue {} failed; retrying in {}: {}", config.queueUrl,
-                            config.retryDelay, e.getCause() != null ? e.getCause().toString() : e.toString());
-                    sleep(config.retryDelay);
+                List<Message> messages = receive();
+                if (messages != null) {
+                    handle(messages);
                 }
-                continue;
-            } finally {
-                receiving.remove(receive);
+            } catch (RuntimeException | Error e) {
+                // Nothing a message carries gets here (Deliveries settles everything); this is a bug or a broken
+                // client. The poller goes on; unfinished messages return after their visibility timeout.
+                log.error("SQS poller {} failed unexpectedly; retrying in {}", Thread.currentThread().getName(),
+                        retryDelay, e);
+                pause(retryDelay);
             }
-            handle(messages);
+        }
+    }
+
+    /** One long poll; null when it failed or was cancelled. */
+    private List<Message> receive() {
+        CompletableFuture<ReceiveMessageResponse> receive = sqs.receiveMessage(r -> r
+                .queueUrl(queueUrl)
+                .maxNumberOfMessages(maxMessages)
+                .waitTimeSeconds((int) waitTime.toSeconds())
+                .visibilityTimeout((int) visibilityTimeout.toSeconds())
+                .messageAttributeNames("All")
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                        MessageSystemAttributeName.MESSAGE_GROUP_ID));
+        receiving.add(receive);
+        try {
+            return receive.join().messages();
+        } catch (CancellationException | CompletionException e) {
+            if (!stopping) {
+                log.warn("Receiving from SQS queue {} failed; retrying in {}: {}", queueUrl, retryDelay,
+                        e.getCause() != null ? e.getCause().toString() : e.toString());
+                pause(retryDelay);
+            }
+            return null;
+        } finally {
+            receiving.remove(receive);
         }
     }
 
@@ -159,50 +204,92 @@ public final class SqsConsumerBinding implements AutoCloseable {
         List<Message> done = new ArrayList<>();
         List<Message> retry = new ArrayList<>();
         List<Message> release = new ArrayList<>();
-        Set<String> blockedGroups = new HashSet<>();
-        for (Message m : messages) {
-            String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
-            if (stopping || (fifo && group != null && blockedGroups.contains(group))) {
-                release.add(m);
-            } else if (process(m)) {
-                done.add(m);
-            } else {
-                retry.add(m);
-                if (group != null) {
-                    blockedGroups.add(group);
+        try {
+            Set<String> blockedGroups = new HashSet<>();
+            for (Message m : messages) {
+                String group = m.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+                if (stopping || (fifo && group != null && blockedGroups.contains(group))) {
+                    release.add(m);
+                } else if (process(m)) {
+                    done.add(m);
+                } else {
+                    retry.add(m);
+                    if (group != null) {
+                        blockedGroups.add(group);
+                    }
                 }
             }
+            delete(done);
+            changeVisibility(retry, retryDelay);
+            changeVisibility(release, Duration.ZERO);
+        } finally {
+            messages.forEach(m -> inFlight.remove(m.receiptHandle()));
         }
-        delete(done);
-        changeVisibility(retry, config.retryDelay);
-        changeVisibility(release, Duration.ZERO);
-        messages.forEach(m -> inFlight.remove(m.receiptHandle()));
     }
 
     /** True when the message is finished with (it may be deleted); false to receive it again later. */
     private boolean process(Message received) {
-        return Deliveries.settle(config.processor, SqsEnvelope.inbound(config.queueUrl, received),
-                (message, dead) -> sendDeadLetter(received, message, dead));
+        return deliveries.settle(() -> SqsEnvelope.inbound(queueUrl, received), queueUrl,
+                received.body() == null ? new byte[0] : received.body().getBytes(StandardCharsets.UTF_8),
+                SqsEnvelope.rawHeaders(received), (message, dead) -> sendDeadLetter(received, message, dead));
     }
 
+    /**
+     * Sends a dead letter to the dead-letter queue; one the queue refuses in full (too large, or attributes SQS
+     * will not take) goes without its body and with only the reason attributes. False when it has neither.
+     */
     private boolean sendDeadLetter(Message received, InboundMessage message, ConsumeOutcome.DeadLettered dead) {
-        SqsEnvelope.Encoded encoded = SqsEnvelope.encode(Envelope.deadLetterHeaders(message, dead),
-                message.payload());
+        SqsEnvelope.Encoded full = SqsEnvelope.encode(Envelope.deadLetterHeaders(message, dead), message.payload());
+        Throwable refused = full.size() > maxMessageBytes
+                ? new IllegalArgumentException("the dead letter is " + full.size() + " bytes; the queue takes "
+                        + maxMessageBytes)
+                : send(received, full);
+        if (refused == null) {
+            return true;
+        }
+        if (!senderFault(refused)) {
+            log.warn("Dead letter {} could not be sent to {}: {}", Reasons.forLog(message.id()), deadLetterQueueUrl,
+                    Reasons.of(refused));
+            return false;
+        }
+        Throwable again = send(received, SqsEnvelope.encode(Envelope.strippedDeadLetterHeaders(message, dead),
+                new byte[0]));
+        if (again != null) {
+            log.warn("Dead letter {} was refused by {} even without its body: {}", Reasons.forLog(message.id()),
+                    deadLetterQueueUrl, Reasons.of(again));
+            return false;
+        }
+        log.warn("Dead letter {} was refused by {} in full ({}) and was sent without its body",
+                Reasons.forLog(message.id()), deadLetterQueueUrl, Reasons.of(refused));
+        return true;
+    }
+
+    /** Sends one message to the dead-letter queue; the failure, or null. */
+    private Throwable send(Message received, SqsEnvelope.Encoded encoded) {
         String group = received.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
         try {
-            config.sqs.sendMessage(r -> {
+            sqs.sendMessage(r -> {
                 r.queueUrl(deadLetterQueueUrl).messageBody(encoded.body()).messageAttributes(encoded.attributes());
                 if (deadLetterQueueUrl.endsWith(FIFO_SUFFIX)) {
                     r.messageGroupId(group != null ? group : SqsPublisher.DEFAULT_GROUP)
                             .messageDeduplicationId(received.messageId());
                 }
             }).join();
-            return true;
+            return null;
         } catch (CompletionException e) {
-            log.warn("Dead letter {} could not be sent to {}; retrying in {}: {}", message.id(), deadLetterQueueUrl,
-                    config.retryDelay, String.valueOf(e.getCause()));
-            return false;
+            return e.getCause() != null ? e.getCause() : e;
+        } catch (RuntimeException e) {
+            return e;
         }
+    }
+
+    /** SQS blamed the message (size, attributes), or the binding found it too large: worth sending stripped. */
+    private static boolean senderFault(Throwable error) {
+        if (error instanceof IllegalArgumentException) {
+            return true;
+        }
+        return error instanceof AwsServiceException service && service.statusCode() >= 400
+                && service.statusCode() < 500 && service.statusCode() != 403 && service.statusCode() != 429;
     }
 
     private void delete(List<Message> messages) {
@@ -210,15 +297,15 @@ public final class SqsConsumerBinding implements AutoCloseable {
             return;
         }
         try {
-            var response = config.sqs.deleteMessageBatch(r -> r.queueUrl(config.queueUrl).entries(
+            var response = sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(
                     indexed(messages, (i, m) -> DeleteMessageBatchRequestEntry.builder().id("d" + i)
                             .receiptHandle(m.receiptHandle()).build()))).join();
             response.failed().forEach(f -> log.warn("SQS did not delete a processed message from {} ({}: {}); it "
-                    + "will be received again and recognised as a duplicate", config.queueUrl, f.code(),
+                    + "will be received again and recognised as a duplicate", queueUrl, f.code(),
                     f.message()));
         } catch (CompletionException e) {
             log.warn("Deleting {} processed message(s) from {} failed; they will be received again and recognised "
-                    + "as duplicates: {}", messages.size(), config.queueUrl, String.valueOf(e.getCause()));
+                    + "as duplicates: {}", messages.size(), queueUrl, String.valueOf(e.getCause()));
         }
     }
 
@@ -227,13 +314,13 @@ public final class SqsConsumerBinding implements AutoCloseable {
             return;
         }
         try {
-            config.sqs.changeMessageVisibilityBatch(r -> r.queueUrl(config.queueUrl).entries(
+            sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(
                     indexed(messages, (i, m) -> ChangeMessageVisibilityBatchRequestEntry.builder().id("v" + i)
                             .receiptHandle(m.receiptHandle()).visibilityTimeout((int) timeout.toSeconds())
                             .build()))).join();
         } catch (CompletionException e) {
             log.debug("Changing visibility on {} failed; the messages return after their timeout: {}",
-                    config.queueUrl, String.valueOf(e.getCause()));
+                    queueUrl, String.valueOf(e.getCause()));
         }
     }
 
@@ -242,7 +329,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
             List<Message> messages = new ArrayList<>(inFlight.values());
             for (int from = 0; from < messages.size(); from += DEFAULT_MAX_MESSAGES) {
                 changeVisibility(messages.subList(from, Math.min(messages.size(), from + DEFAULT_MAX_MESSAGES)),
-                        config.visibilityTimeout);
+                        visibilityTimeout);
             }
         }
     }
@@ -265,8 +352,9 @@ public final class SqsConsumerBinding implements AutoCloseable {
             return;
         }
         stopping = true;
+        stopped.countDown();
         receiving.forEach(r -> r.cancel(true));
-        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
         for (Thread poller : pollers) {
             try {
                 poller.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -276,7 +364,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
             }
         }
         extender.shutdownNow();
-        log.info("Stopped consuming SQS queue {}", config.queueUrl);
+        log.info("Stopped consuming SQS queue {}", queueUrl);
     }
 
     private static Thread daemon(Runnable task, String name) {
@@ -285,20 +373,21 @@ public final class SqsConsumerBinding implements AutoCloseable {
         return thread;
     }
 
-    private static void sleep(Duration duration) {
+    private void pause(Duration duration) {
         try {
-            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
+            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Configures an {@link SqsConsumerBinding}. */
+    /** Configures an {@link SqsConsumerBinding}; {@link #build()} copies the configuration. */
     public static final class Builder {
         private final SqsAsyncClient sqs;
         private final String queueUrl;
         private final MessageProcessor processor;
-        private int concurrency = 1;
+        private int consumers = 1;
+        private int maxMessageBytes = SqsPublisher.DEFAULT_MAX_MESSAGE_BYTES;
         private int maxMessages = DEFAULT_MAX_MESSAGES;
         private Duration waitTime = DEFAULT_WAIT_TIME;
         private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
@@ -312,9 +401,25 @@ public final class SqsConsumerBinding implements AutoCloseable {
             this.processor = Objects.requireNonNull(processor, "processor");
         }
 
-        /** Pollers receiving and processing in parallel (each in receive order). */
-        public Builder concurrency(int concurrency) {
-            this.concurrency = concurrency;
+        /** Pollers receiving and processing in parallel (each in receive order); default 1. */
+        public Builder consumers(int consumers) {
+            this.consumers = consumers;
+            return this;
+        }
+
+        /**
+         * The former name of {@link #consumers}.
+         *
+         * @deprecated use {@link #consumers(int)}, the name all three bindings share
+         */
+        @Deprecated(since = "0.1.0", forRemoval = true)
+        public Builder concurrency(int consumers) {
+            return consumers(consumers);
+        }
+
+        /** The dead-letter queue's size limit (default 256 KiB); a larger dead letter is sent without its body. */
+        public Builder maxMessageBytes(int maxMessageBytes) {
+            this.maxMessageBytes = maxMessageBytes;
             return this;
         }
 
@@ -326,25 +431,25 @@ public final class SqsConsumerBinding implements AutoCloseable {
 
         /** Long-poll wait, 0 to 20 s. */
         public Builder waitTime(Duration waitTime) {
-            this.waitTime = Objects.requireNonNull(waitTime, "waitTime");
+            this.waitTime = waitTime;
             return this;
         }
 
         /** How long a received message stays hidden; extended while it is processed. */
         public Builder visibilityTimeout(Duration visibilityTimeout) {
-            this.visibilityTimeout = Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
+            this.visibilityTimeout = visibilityTimeout;
             return this;
         }
 
-        /** How long a message that could not be processed stays hidden before it is received again. */
+        /** How long a message that could not be processed stays hidden before it is received again (1 s to 12 h). */
         public Builder retryDelay(Duration retryDelay) {
-            this.retryDelay = Objects.requireNonNull(retryDelay, "retryDelay");
+            this.retryDelay = retryDelay;
             return this;
         }
 
         /** How long {@link SqsConsumerBinding#close()} waits for the pollers; default 30 s. */
         public Builder closeTimeout(Duration closeTimeout) {
-            this.closeTimeout = Objects.requireNonNull(closeTimeout, "closeTimeout");
+            this.closeTimeout = closeTimeout;
             return this;
         }
 
@@ -356,15 +461,19 @@ public final class SqsConsumerBinding implements AutoCloseable {
 
         /** @throws IllegalArgumentException naming the setting when one is out of SQS's range */
         public SqsConsumerBinding build() {
-            check(concurrency >= 1 && concurrency <= 256, "concurrency(" + concurrency + ") must be 1 to 256");
+            check(consumers >= 1 && consumers <= 256, "consumers(" + consumers + ") must be 1 to 256");
             check(maxMessages >= 1 && maxMessages <= 10, "maxMessages(" + maxMessages + ") must be 1 to 10");
-            check(!waitTime.isNegative() && waitTime.toSeconds() <= 20, "waitTime(" + waitTime
+            check(waitTime != null && !waitTime.isNegative() && waitTime.toSeconds() <= 20, "waitTime(" + waitTime
                     + ") must be 0 to 20 s");
-            check(visibilityTimeout.toSeconds() >= 2 && visibilityTimeout.toHours() < 12, "visibilityTimeout("
-                    + visibilityTimeout + ") must be 2 s to 12 h");
-            check(!retryDelay.isNegative() && retryDelay.toHours() < 12, "retryDelay(" + retryDelay
-                    + ") must be 0 to 12 h");
-            check(!closeTimeout.isNegative() && !closeTimeout.isZero(), "closeTimeout(" + closeTimeout + ") must be positive");
+            check(visibilityTimeout != null && visibilityTimeout.toSeconds() >= 2 && visibilityTimeout.toHours() < 12,
+                    "visibilityTimeout(" + visibilityTimeout + ") must be 2 s to 12 h");
+            check(retryDelay != null && retryDelay.toSeconds() >= 1 && retryDelay.toHours() < 12, "retryDelay("
+                    + retryDelay + ") must be 1 s to 12 h (SQS counts visibility in whole seconds; zero would turn "
+                    + "a failing message into a hot loop)");
+            check(closeTimeout != null && !closeTimeout.isNegative() && !closeTimeout.isZero(), "closeTimeout("
+                    + closeTimeout + ") must be positive");
+            check(maxMessageBytes >= 1024 && maxMessageBytes <= 1024 * 1024, "maxMessageBytes(" + maxMessageBytes
+                    + ") must be between 1024 and 1048576 (SQS's limits)");
             return new SqsConsumerBinding(this);
         }
 

@@ -3,6 +3,7 @@ package dev.outbox.sqs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outbox.spi.Reasons;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import java.nio.ByteBuffer;
@@ -95,16 +96,55 @@ public final class SqsEnvelope {
         return size;
     }
 
-    /** Reads a received message; {@code ApproximateReceiveCount} is its delivery attempt. */
+    /**
+     * Reads a received message; {@code ApproximateReceiveCount} is its delivery attempt.
+     *
+     * @throws IllegalArgumentException when the envelope is malformed: a body marked base64 that is not, or an
+     *     unknown body encoding
+     */
     public static InboundMessage inbound(String queue, Message message) {
         Map<String, String> headers = headers(message.messageAttributes());
         String encoding = headers.remove(BODY_ENCODING);
-        byte[] payload = EMPTY.equals(encoding) ? new byte[0]
-                : BASE64.equals(encoding) ? Base64.getMimeDecoder().decode(message.body())
-                : message.body().getBytes(StandardCharsets.UTF_8);
+        String body = message.body() == null ? "" : message.body();
+        byte[] payload;
+        if (encoding == null) {
+            payload = body.getBytes(StandardCharsets.UTF_8);
+        } else if (EMPTY.equals(encoding)) {
+            payload = new byte[0];
+        } else if (BASE64.equals(encoding)) {
+            try {
+                payload = Base64.getMimeDecoder().decode(body);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the body is marked " + BODY_ENCODING + ": " + BASE64
+                        + " but is not base64 (" + e.getClass().getSimpleName() + ")", e);
+            }
+        } else {
+            throw new IllegalArgumentException("unknown " + BODY_ENCODING + " '" + Reasons.forLog(encoding)
+                    + "': expected " + BASE64 + " or " + EMPTY);
+        }
+        return Envelope.inbound(queue, payload, headers, receiveCount(message));
+    }
+
+    private static int receiveCount(Message message) {
         String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
-        int attempt = count == null ? 1 : Integer.parseInt(count);
-        return Envelope.inbound(queue, payload, headers, attempt);
+        try {
+            return count == null ? 1 : Math.max(1, Integer.parseInt(count));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /**
+     * The attributes of a message whose envelope could not be read, as headers for its dead letter: its body goes as
+     * received, so the body encoding is kept under {@code outbox-original-body-encoding} instead.
+     */
+    static Map<String, String> rawHeaders(Message message) {
+        Map<String, String> headers = headers(message.messageAttributes());
+        String encoding = headers.remove(BODY_ENCODING);
+        if (encoding != null) {
+            headers.put("outbox-original-body-encoding", encoding);
+        }
+        return headers;
     }
 
     /** Headers from attributes: the unpacked envelope, then every String attribute. */

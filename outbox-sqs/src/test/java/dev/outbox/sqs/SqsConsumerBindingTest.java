@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.outbox.ConsumeOutcome;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
@@ -57,10 +57,38 @@ class SqsConsumerBindingTest extends ConsumerBindingContract {
 
     private SqsConsumerBinding bind(String queueUrl, MessageProcessor processor, Duration visibilityTimeout) {
         SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, queueUrl, processor)
-                .waitTime(Duration.ofSeconds(1)).retryDelay(Duration.ZERO).visibilityTimeout(visibilityTimeout)
+                .waitTime(Duration.ofSeconds(1)).retryDelay(Duration.ofSeconds(1)).visibilityTimeout(visibilityTimeout)
                 .build();
         binding.start();
         return binding;
+    }
+
+    @Override
+    protected AutoCloseable bindWithUnusableDeadLetterDestination(String destination, MessageProcessor processor) {
+        SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, destination, processor)
+                .waitTime(Duration.ofSeconds(1)).retryDelay(Duration.ofSeconds(1))
+                .deadLetterQueueUrl(destination + "-missing").build();
+        binding.start();
+        return binding;
+    }
+
+    /** A body marked base64 that is not base64. */
+    @Override
+    protected boolean sendMalformed(String destination, String marker) {
+        sqs.sendMessage(r -> r.queueUrl(destination).messageBody("%%% not base64 %%%").messageAttributes(Map.of(
+                SqsEnvelope.BODY_ENCODING, string(SqsEnvelope.BASE64), "case", string(marker),
+                Envelope.MESSAGE_ID, string(java.util.UUID.randomUUID().toString())))).join();
+        return true;
+    }
+
+    /** SQS attributes must be XML characters: no NUL. */
+    @Override
+    protected boolean carriesNulInHeaders() {
+        return false;
+    }
+
+    private static MessageAttributeValue string(String value) {
+        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
     }
 
     @Override
@@ -103,5 +131,29 @@ class SqsConsumerBindingTest extends ConsumerBindingContract {
                 .build();
         assertThatThrownBy(binding::start).isInstanceOf(OutboxConfigurationException.class)
                 .hasMessageContaining(SqsConsumerBinding.deadLetterQueueName(url)).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aDeadLetterTooLargeForTheDeadLetterQueueLeavesWithoutItsBodyAndTheQueueGoesOn() throws Exception {
+        String queue = createDestination("nearlimit");
+        List<String> processed = new CopyOnWriteArrayList<>();
+        MessageProcessor poisonous = message -> {
+            if (message.payload().length > 1000) {
+                return new ConsumeOutcome.DeadLettered("cannot decode", null, 1, false);
+            }
+            processed.add(message.id());
+            return new ConsumeOutcome.Processed();
+        };
+        byte[] nearLimit = "x".repeat(256 * 1024 - 200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (AutoCloseable binding = bind(queue, poisonous)) {
+            send(queue, nearLimit, Map.of(Envelope.MESSAGE_ID, "big"));
+            send(queue, new byte[] {'a'}, Map.of(Envelope.MESSAGE_ID, "after"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> processed.contains("after")
+                    && deadLetters(queue).size() == 1);
+        }
+        InboundMessage dead = deadLetters(queue).get(0);
+        assertThat(dead.payload()).isEmpty();
+        assertThat(dead.headers()).containsEntry(Envelope.PAYLOAD_DROPPED, Integer.toString(nearLimit.length));
+        assertThat(dead.headers().get(Envelope.DEAD_LETTER_REASON)).contains("cannot decode");
     }
 }

@@ -37,8 +37,8 @@ public final class SqsCrashBroker implements CrashTestBroker {
         SqsAsyncClient sqs = SqsTestServer.client(URI.create(endpoint));
         String url = sqs.getQueueUrl(r -> r.queueName(destination)).join().queueUrl();
         SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, url, processor)
-                .concurrency(2).waitTime(Duration.ofSeconds(1)).visibilityTimeout(Duration.ofSeconds(5))
-                .retryDelay(Duration.ZERO).build();
+                .consumers(2).waitTime(Duration.ofSeconds(1)).visibilityTimeout(Duration.ofSeconds(5))
+                .retryDelay(Duration.ofSeconds(1)).build();
         binding.start();
         return binding;
     }

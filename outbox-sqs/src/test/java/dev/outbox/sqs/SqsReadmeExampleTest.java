@@ -31,7 +31,7 @@ class SqsReadmeExampleTest {
 
             String queueUrl = sqs.getQueueUrl(r -> r.queueName(billingOrders)).join().queueUrl();
             SqsConsumerBinding binding = SqsConsumerBinding.builder(sqs, queueUrl, consumer)
-                    .concurrency(4)
+                    .consumers(4)
                     .build();
             binding.start();
             // end of README code

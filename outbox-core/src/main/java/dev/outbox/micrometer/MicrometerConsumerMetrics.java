@@ -1,4 +1,4 @@
-package dev.outbox;
+package dev.outbox.micrometer;
 
 import dev.outbox.spi.ConsumerListener;
 import dev.outbox.spi.InboundMessage;

@@ -1,17 +1,20 @@
-package dev.outbox;
+package dev.outbox.micrometer;
 
+import dev.outbox.Outbox;
+import dev.outbox.OutboxAdmin;
+import dev.outbox.OutboxStats;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.OutboxListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -26,16 +29,18 @@ import java.util.function.ToDoubleFunction;
  * Meters: counters {@code outbox.published}, {@code outbox.retried}, {@code outbox.dead.lettered} (tag
  * {@code destination}); timers {@code outbox.publish.latency} (write to broker ack) and {@code outbox.batch}
  * (tag {@code phase}: claim, publish, record); gauges {@code outbox.pending}, {@code outbox.oldest.age.seconds},
- * {@code outbox.in.flight} and {@code outbox.dead.letters}. The gauges read {@link OutboxAdmin#stats()}, at most
- * once per {@link #DEFAULT_STATS_INTERVAL} however often the registry is scraped.
+ * {@code outbox.in.flight} and {@code outbox.dead.letters}. The gauges read a statistics snapshot
+ * ({@link OutboxAdmin#stats()}), taken at most once per {@link #DEFAULT_STATS_INTERVAL} however often the registry is
+ * scraped; they hold this object strongly, so they keep reporting numbers whether or not the application keeps a
+ * reference to it. Pending counts and ages are table-wide: every instance reports the same value, so aggregate them
+ * with max, not sum.
  */
 public final class MicrometerOutboxMetrics implements OutboxListener {
     /** Minimum time between two statistics queries behind the gauges. */
     public static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(5);
 
     private final MeterRegistry registry;
-    private final OutboxAdmin admin;
-    private final Clock clock;
+    private final Supplier<OutboxStats> snapshot;
     private final ConcurrentMap<String, Counter> published = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> retried = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> deadLettered = new ConcurrentHashMap<>();
@@ -44,13 +49,20 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
     private final Timer publish;
     private final Timer record;
     private volatile OutboxStats stats;
-    private volatile Instant statsAt = Instant.MIN;
+    private volatile long statsAt;
 
+    /** Meters for {@code outbox} on {@code registry}; gauges read {@code outbox.admin().stats()}. */
     public MicrometerOutboxMetrics(Outbox outbox, MeterRegistry registry) {
+        this(outbox.admin()::stats, outbox.tables().message(), registry);
+    }
+
+    /**
+     * Meters fed by {@code snapshot} (e.g. a shared, cached {@link OutboxAdmin#stats()}), tagged with
+     * {@code table}.
+     */
+    public MicrometerOutboxMetrics(Supplier<OutboxStats> snapshot, String table, MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.admin = outbox.admin();
-        this.clock = outbox.clock();
-        String table = outbox.tables().message();
+        this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         latency = Timer.builder("outbox.publish.latency").description("Time from write to broker ack")
                 .tag("table", table).publishPercentileHistogram().register(registry);
         claim = batchTimer("claim", table);
@@ -98,13 +110,13 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
 
     private void gauge(String name, String description, String table, ToDoubleFunction<OutboxStats> value) {
         Gauge.builder(name, this, m -> value.applyAsDouble(m.stats())).description(description).tag("table", table)
-                .register(registry);
+                .strongReference(true).register(registry);
     }
 
     private OutboxStats stats() {
-        Instant now = clock.instant();
-        if (stats == null || now.isAfter(statsAt.plus(DEFAULT_STATS_INTERVAL))) {
-            stats = admin.stats();
+        long now = System.nanoTime();
+        if (stats == null || now - statsAt > DEFAULT_STATS_INTERVAL.toNanos()) {
+            stats = snapshot.get();
             statsAt = now;
         }
         return stats;

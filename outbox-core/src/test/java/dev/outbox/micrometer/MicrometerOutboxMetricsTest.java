@@ -1,8 +1,12 @@
-package dev.outbox;
+package dev.outbox.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.Outbox;
+import dev.outbox.OutboxMessage;
+import dev.outbox.IdempotentConsumer;
+import dev.outbox.OutboxRelay;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.PublishResult;

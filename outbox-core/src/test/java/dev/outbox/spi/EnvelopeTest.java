@@ -1,10 +1,7 @@
-package dev.outbox;
+package dev.outbox.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outbox.spi.Envelope;
-import dev.outbox.spi.InboundMessage;
-import dev.outbox.spi.OutboundMessage;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;

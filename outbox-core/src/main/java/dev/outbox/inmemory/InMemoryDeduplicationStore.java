@@ -1,4 +1,4 @@
-package dev.outbox;
+package dev.outbox.inmemory;
 
 import dev.outbox.spi.DeduplicationStore;
 import java.time.Instant;

@@ -1,6 +1,7 @@
-package dev.outbox.internal;
+package dev.outbox.internal.relay;
 
 import dev.outbox.TableNames;
+import dev.outbox.internal.Sql;
 import dev.outbox.spi.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -94,19 +95,19 @@ public final class PartitionLeases {
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.partitionLease()
                 + " SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?"
-                + (share.isEmpty() ? "" : " AND partition_no NOT IN (" + RelayStore.placeholders(share.size()) + ")"))) {
+                + (share.isEmpty() ? "" : " AND partition_no NOT IN (" + Sql.placeholders(share.size()) + ")"))) {
             ps.setString(1, relayId);
-            bindInts(ps, 2, share);
+            Sql.bindInts(ps, 2, share);
             ps.executeUpdate();
         }
         if (!share.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.partitionLease()
                     + " SET lease_owner = ?, lease_until = ? WHERE partition_no IN ("
-                    + RelayStore.placeholders(share.size())
+                    + Sql.placeholders(share.size())
                     + ") AND (lease_owner = ? OR lease_owner IS NULL OR lease_until < ?)")) {
                 ps.setString(1, relayId);
                 dialect.setInstant(ps, 2, until);
-                int next = bindInts(ps, 3, share);
+                int next = Sql.bindInts(ps, 3, share);
                 ps.setString(next, relayId);
                 dialect.setInstant(ps, next + 1, now);
                 ps.executeUpdate();
@@ -165,13 +166,5 @@ public final class PartitionLeases {
                 }
             }
         }
-    }
-
-    private static int bindInts(PreparedStatement ps, int first, Set<Integer> values) throws SQLException {
-        int i = first;
-        for (int v : values) {
-            ps.setInt(i++, v);
-        }
-        return i;
     }
 }

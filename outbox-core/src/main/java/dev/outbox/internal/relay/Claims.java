@@ -1,0 +1,116 @@
+package dev.outbox.internal.relay;
+
+import dev.outbox.DeadLetter;
+import dev.outbox.Ordering;
+import dev.outbox.internal.Database;
+import dev.outbox.internal.DeadLetterStore;
+import dev.outbox.internal.Stores;
+import dev.outbox.spi.DeadLetterPolicy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Opens claim transactions and records their outcome. A claim is the row lock of a transaction that stays open
+ * while its batch is published; the outcome (deletes, reschedules, dead letters) is written in that transaction.
+ */
+public final class Claims {
+    /** Rows an ordered claim reads per batch at most while looking for available key heads. */
+    private static final int SCAN_FACTOR = 20;
+
+    private final Database database;
+    private final RelaySettings settings;
+    private final PartitionLeases leases;
+    private final RelayStore.Limits limits;
+    private final boolean blockKeys;
+
+    public Claims(Database database, RelaySettings settings, PartitionLeases leases) {
+        this.database = database;
+        this.settings = settings;
+        this.leases = leases;
+        this.limits = new RelayStore.Limits(settings.batchSize(), settings.maxBatchBytes());
+        this.blockKeys = settings.ordering() == Ordering.BY_KEY
+                && settings.deadLetterPolicy().keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
+    }
+
+    /** Claims a batch in a new transaction that stays open; null (and no transaction) when there is nothing. */
+    public Claim open(Instant now) throws SQLException {
+        long start = System.nanoTime();
+        Set<Integer> owned = leases == null ? null : leases.owned();
+        if (owned != null && owned.isEmpty()) {
+            return null;
+        }
+        Handle handle = database.jdbi().open();
+        try {
+            Connection c = handle.getConnection();
+            Stores stores = database.stores(c);
+            stores.dialect().beginClaim(c, settings.leaseTimeout());
+            List<Claimed> batch = owned == null
+                    ? stores.relay().claim(c, limits, now)
+                    : stores.relay().claimHeads(c, owned, blockKeys ? stores.deadLetters()::blockedKeys
+                            : connection -> Set.of(), limits, settings.batchSize() * SCAN_FACTOR,
+                            !settings.retention().isZero(), now);
+            Claim claim = new Claim(handle, batch, System.nanoTime() - start);
+            if (batch.isEmpty()) {
+                claim.take();
+                claim.rollback();
+                return null;
+            }
+            return claim;
+        } catch (SQLException | RuntimeException | Error e) {
+            rollbackQuietly(handle, e);
+            throw e;
+        }
+    }
+
+    /** Writes the outcome in the claim's transaction and commits it. On failure the caller rolls back. */
+    public void record(Claim claim, BatchOutcome outcome, Instant now) throws SQLException {
+        Connection c = claim.connection();
+        Stores stores = database.stores(c);
+        if (!outcome.acked().isEmpty()) {
+            List<Long> seqs = outcome.acked().stream().map(Claimed::seq).toList();
+            if (settings.retention().isZero()) {
+                stores.relay().delete(c, seqs);
+            } else {
+                stores.relay().markPublished(c, seqs, now);
+            }
+        }
+        stores.relay().reschedule(c, outcome.retries().stream().map(r -> new RelayStore.Reschedule(r.claim().seq(),
+                r.attempts(), DeadLetterStore.truncate(r.error()), r.nextAttemptAt())).toList());
+        if (!outcome.dead().isEmpty()) {
+            stores.relay().delete(c, outcome.dead().stream().map(d -> d.claim().seq()).toList());
+            List<DeadLetterStore.Entry> entries = new ArrayList<>(outcome.dead().size());
+            for (BatchOutcome.Retry d : outcome.dead()) {
+                entries.add(new DeadLetterStore.Entry(d.claim().seq(), d.claim().message(), DeadLetter.RELAY_ORIGIN,
+                        d.attempts(), d.error(), d.errorClass(), now, blockKeys && d.claim().message().key() != null));
+            }
+            stores.deadLetters().insert(c, entries);
+        }
+        claim.commit();
+    }
+
+    /**
+     * Counts one failed attempt, in a transaction of its own, for a batch whose outcome could not be recorded, so
+     * that a completion that keeps failing backs off (and eventually dead-letters) instead of republishing at once.
+     */
+    public void countFailedAttempt(List<Claimed> batch, String error, Instant nextAttemptAt) throws SQLException {
+        List<Long> seqs = batch.stream().map(Claimed::seq).toList();
+        database.withConnection((c, stores) -> stores.relay().countFailedAttempt(c, seqs,
+                DeadLetterStore.truncate(error), nextAttemptAt));
+    }
+
+    private static void rollbackQuietly(Handle handle, Throwable cause) {
+        try {
+            handle.getConnection().rollback();
+            handle.getConnection().setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+        } finally {
+            Claim.closeHandle(handle);
+        }
+    }
+}

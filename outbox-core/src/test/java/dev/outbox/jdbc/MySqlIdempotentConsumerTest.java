@@ -1,0 +1,13 @@
+package dev.outbox.jdbc;
+
+import dev.outbox.testing.IdempotentConsumerContract;
+import dev.outbox.testing.JdbcServer;
+import dev.outbox.testing.TestServers;
+
+class MySqlIdempotentConsumerTest extends IdempotentConsumerContract {
+
+    @Override
+    protected JdbcServer server() {
+        return TestServers.mysql();
+    }
+}
