@@ -1,10 +1,9 @@
 package dev.outbox;
 
 import dev.outbox.internal.Database;
-import dev.outbox.internal.DeadLetterStore;
-import dev.outbox.spi.Reasons;
 import dev.outbox.internal.Texts;
 import dev.outbox.internal.TracePropagators;
+import dev.outbox.internal.consumer.ConsumerTransaction;
 import dev.outbox.internal.consumer.DeadLetterRows;
 import dev.outbox.internal.consumer.Failures;
 import dev.outbox.jdbc.JdbcDeduplicationStore;
@@ -12,13 +11,13 @@ import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.ConsumerListener;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.DeduplicationStore;
-import dev.outbox.spi.Envelope;
 import dev.outbox.spi.Dialect;
+import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
 import dev.outbox.spi.PayloadCodec;
+import dev.outbox.spi.Reasons;
 import dev.outbox.spi.RetryPolicy;
-import dev.outbox.spi.TraceContext;
 import dev.outbox.spi.TraceContextPropagator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,7 +25,6 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -38,7 +36,6 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Turns at-least-once delivery into an exactly-once effect: runs a handler in a database transaction that also
@@ -77,6 +74,7 @@ public final class IdempotentConsumer implements MessageProcessor {
 
     private final String name;
     private final Database database;
+    private final ConsumerTransaction transaction;
     private final Handler handler;
     private final Class<?> payloadType;
     private final PayloadCodec codec;
@@ -87,7 +85,6 @@ public final class IdempotentConsumer implements MessageProcessor {
     private final int maxDeadLetterPayloadBytes;
     private final FallbackId fallbackId;
     private final List<ConsumerListener> listeners;
-    private final TraceContextPropagator tracePropagator;
     private final Clock clock;
 
     private IdempotentConsumer(Builder b) {
@@ -105,7 +102,8 @@ public final class IdempotentConsumer implements MessageProcessor {
         maxDeadLetterPayloadBytes = b.maxDeadLetterPayloadBytes;
         fallbackId = b.fallbackId;
         listeners = List.copyOf(b.listeners);
-        tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
+        transaction = new ConsumerTransaction(jdbi, store, name, b.tracePropagator != null ? b.tracePropagator
+                : TracePropagators.detect());
     }
 
     /** A builder for a consumer named {@code name}: the name scopes deduplication, so keep it stable. */
@@ -158,8 +156,15 @@ public final class IdempotentConsumer implements MessageProcessor {
                         e, attempt);
             }
         }
+        Object decoded = payload;
         while (true) {
-            Attempt result = attempt(message, payload);
+            InboundMessage current = message;
+            ConsumerTransaction.Result result = transaction.attempt(message, (m, h) -> handler.handle(m, decoded, h));
+            if (result.outcome() instanceof ConsumeOutcome.Processed) {
+                each(l -> l.processed(name, current, result.took()));
+            } else if (result.outcome() instanceof ConsumeOutcome.Duplicate) {
+                each(l -> l.duplicate(name, current));
+            }
             if (result.outcome() != null) {
                 return result.outcome();
             }
@@ -194,14 +199,7 @@ public final class IdempotentConsumer implements MessageProcessor {
 
     /** Why {@code id} cannot be a message id, or null: blank, too long, or not printable text. */
     static String invalidId(String id) {
-        if (id.isBlank()) {
-            return "it is blank";
-        }
-        if (id.length() > MAX_ID_LENGTH) {
-            return "it is " + id.length() + " characters; the limit is " + MAX_ID_LENGTH;
-        }
-        String problem = Texts.problem(id, false);
-        return problem == null ? null : "it contains " + problem;
+        return Texts.invalidId(id, MAX_ID_LENGTH);
     }
 
     private Duration backoff(int failures) {
@@ -212,62 +210,6 @@ public final class IdempotentConsumer implements MessageProcessor {
             log.warn("Consumer {}: RetryPolicy.backoff({}) threw {}; the default backoff was used", name, failures,
                     Reasons.of(e));
             return DEFAULT_RETRY.backoff(failures);
-        }
-    }
-
-    /** One transaction: the outcome when it is final, or the handler's failure. */
-    private Attempt attempt(InboundMessage message, Object payload) {
-        long start = System.nanoTime();
-        try (Handle handle = database.jdbi().open()) {
-            try {
-                handle.begin();
-                if (!store.record(handle, name, message.id())) {
-                    handle.rollback();
-                    each(l -> l.duplicate(name, message));
-                    return new Attempt(new ConsumeOutcome.Duplicate(), null);
-                }
-            } catch (RuntimeException e) {
-                rollbackQuietly(handle);
-                return Failures.dataError(e) != null ? new Attempt(null, e) : notProcessed("the deduplication store "
-                        + "failed", e);
-            }
-            try {
-                runHandler(message, payload, handle);
-            } catch (Exception | Error e) {
-                rollbackQuietly(handle);
-                return new Attempt(null, e);
-            }
-            try {
-                handle.commit();
-            } catch (RuntimeException e) {
-                rollbackQuietly(handle);
-                return Failures.dataError(e) != null ? new Attempt(null, e) : notProcessed("commit failed", e);
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            each(l -> l.processed(name, message, took));
-            return new Attempt(new ConsumeOutcome.Processed(), null);
-        } catch (RuntimeException e) {
-            return new Attempt(new ConsumeOutcome.NotProcessed(Reasons.of("database unavailable", e), e, true), null);
-        }
-    }
-
-    private static Attempt notProcessed(String what, RuntimeException e) {
-        return new Attempt(new ConsumeOutcome.NotProcessed(Reasons.of(what, e), e, Failures.outage(e)), null);
-    }
-
-    private void runHandler(InboundMessage message, Object payload, Handle handle) throws Exception {
-        MDC.put("outbox.messageId", Reasons.forLog(message.id()));
-        if (message.correlationId() != null) {
-            MDC.put("outbox.correlationId", Reasons.forLog(message.correlationId()));
-        }
-        TraceContextPropagator.Scope scope = message.traceparent() == null ? () -> { }
-                : tracePropagator.makeCurrent(new TraceContext(message.traceparent(), message.tracestate()));
-        try {
-            handler.handle(message, payload, handle);
-        } finally {
-            scope.close();
-            MDC.remove("outbox.messageId");
-            MDC.remove("outbox.correlationId");
         }
     }
 
@@ -286,31 +228,7 @@ public final class IdempotentConsumer implements MessageProcessor {
      */
     @Override
     public boolean storeDeadLetter(InboundMessage message, ConsumeOutcome.DeadLettered outcome) {
-        try {
-            return database.withConnection((c, stores) -> {
-                Instant now = clock.instant();
-                DeadLetterRows.Fitted fitted = DeadLetterRows.fit(message, stores.dialect(), maxDeadLetterPayloadBytes,
-                        now);
-                stores.deadLetters().insert(c, List.of(new DeadLetterStore.Entry(null, fitted.message(), name,
-                        outcome.attempts(), fitted.reason(String.valueOf(outcome.reason())),
-                        outcome.cause() == null ? null : outcome.cause().getClass().getName(), now, false)));
-                return true;
-            });
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Consumer {} could not store dead letter {} in the database: {}", name,
-                    Reasons.forLog(message.id()), Reasons.of(e));
-            return false;
-        }
-    }
-
-    private static void rollbackQuietly(Handle handle) {
-        try {
-            if (handle.isInTransaction()) {
-                handle.rollback();
-            }
-        } catch (RuntimeException e) {
-            log.debug("rollback failed: {}", e.toString());
-        }
+        return DeadLetterRows.store(database, name, message, outcome, maxDeadLetterPayloadBytes, clock.instant());
     }
 
     private void each(Consumer<ConsumerListener> call) {
@@ -321,9 +239,6 @@ public final class IdempotentConsumer implements MessageProcessor {
                 log.warn("ConsumerListener {} failed: {}", l, e.toString());
             }
         }
-    }
-
-    private record Attempt(ConsumeOutcome outcome, Throwable failure) {
     }
 
     /** Handles a received message in the consumer's transaction. */

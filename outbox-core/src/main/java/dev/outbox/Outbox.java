@@ -201,6 +201,17 @@ public final class Outbox {
         return new OutboxSchema(runtime.database());
     }
 
+    /**
+     * The outbox partition a key maps to (stable across JVMs and releases): the unit an ordered relay leases, so
+     * keys of one partition are published by one relay at a time.
+     */
+    public int partitionOf(String key) {
+        if (key == null) {
+            throw new IllegalArgumentException("Outbox.partitionOf(null): keyless messages have no fixed partition");
+        }
+        return Partitions.of(key, null, runtime.partitions());
+    }
+
     /** The configured table names. */
     public TableNames tables() {
         return runtime.database().tables();

@@ -3,6 +3,7 @@ package dev.outbox;
 import dev.outbox.internal.Database;
 import dev.outbox.internal.DeadLetterStore;
 import dev.outbox.internal.OutboxRuntime;
+import dev.outbox.spi.OutboundMessage;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -66,6 +68,12 @@ public final class OutboxAdmin {
             Duration age = oldest == null || oldest.isAfter(now) ? Duration.ZERO : Duration.between(oldest, now);
             return new OutboxStats(pending, age, runtime.inFlight(), deadLetters, runtime.lastPublishedAt());
         });
+    }
+
+    /** The pending message with this id, as stored (attempts, last availability), or empty when there is none. */
+    public Optional<OutboundMessage> pending(UUID messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        return call((c, stores) -> stores.messages().find(c, messageId));
     }
 
     /** Dead letters matching {@code filter}, oldest first, at most {@code limit} (up to {@link #MAX_BATCH}). */

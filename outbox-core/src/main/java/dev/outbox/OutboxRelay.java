@@ -4,11 +4,11 @@ import dev.outbox.internal.Database;
 import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.internal.WakeSignal;
 import dev.outbox.internal.relay.Batches;
-import dev.outbox.internal.relay.Claim;
 import dev.outbox.internal.relay.Claims;
 import dev.outbox.internal.relay.DeadLetterCopies;
 import dev.outbox.internal.relay.GuardedPublisher;
 import dev.outbox.internal.relay.Housekeeping;
+import dev.outbox.internal.relay.Lanes;
 import dev.outbox.internal.relay.NotificationListener;
 import dev.outbox.internal.relay.OutcomeClassifier;
 import dev.outbox.internal.relay.PartitionLeases;
@@ -20,22 +20,17 @@ import dev.outbox.spi.Dialect;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboxListener;
 import dev.outbox.spi.RetryPolicy;
-import java.net.InetAddress;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -77,6 +72,9 @@ import org.slf4j.LoggerFactory;
  * <p>Wake-up: on PostgreSQL the relay LISTENs for the writer's notification and publishes right after commit;
  * writes through a Jdbi handle or {@link Outbox#committed()} wake relays in the same JVM; otherwise it polls, fast
  * while there is work and backing off to {@link Builder#maxPollInterval} while idle. Thread-safe.
+ *
+ * <p>This class conducts (lifecycle and wiring); the work is in {@code dev.outbox.internal.relay}. Half of this file
+ * is the builder, whose settings are documented here because users read them here.
  */
 public final class OutboxRelay implements AutoCloseable {
     /** Messages claimed per batch: large enough to amortise the claim, small enough for one broker round trip. */
@@ -97,10 +95,6 @@ public final class OutboxRelay implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** Failed attempts from which a retry is logged at WARN rather than DEBUG. */
     public static final int DEFAULT_WARN_AFTER_ATTEMPTS = 3;
-    /** Longest wait between claims that keep failing (database down, schema changed). */
-    private static final Duration MAX_CLAIM_BACKOFF = Duration.ofSeconds(30);
-    /** How long close waits, after abandoning late batches, for lanes busy in SQL to give their connection back. */
-    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -113,14 +107,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Runnable wakeUp = wake::signal;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicInteger claimFailures = new AtomicInteger();
-    private final List<Thread> lanes = new ArrayList<>();
-    private final AtomicReferenceArray<Claim> inFlight;
     private volatile boolean running;
-    private Claims claims;
-    private Batches batches;
-    private RelayEvents events;
+    private Lanes lanes;
     private PartitionLeases leases;
     private Housekeeping housekeeping;
     private NotificationListener listener;
@@ -131,7 +119,6 @@ public final class OutboxRelay implements AutoCloseable {
         this.outbox = outbox;
         this.runtime = outbox.runtime();
         this.settings = settings;
-        this.inFlight = new AtomicReferenceArray<>(settings.maxInFlight());
     }
 
     /** A builder for a relay of {@code outbox}. */
@@ -160,7 +147,7 @@ public final class OutboxRelay implements AutoCloseable {
             throw new OutboxStoreException("OutboxRelay cannot reach the database: " + e.getMessage(), e);
         }
         boolean listens = settings.listen() && dialect.wakeUpStatement().isPresent();
-        checkPool(listens);
+        PoolCheck.verify(settings, runtime.dataSource().orElse(null), listens);
         running = true;
         timer = Executors.newSingleThreadScheduledExecutor(threads(threadPrefix + "-timer"));
         publishCalls = Executors.newCachedThreadPool(threads(threadPrefix + "-publish-"));
@@ -173,41 +160,24 @@ public final class OutboxRelay implements AutoCloseable {
         if (!settings.retention().isZero()) {
             housekeeping.schedulePurge(timer, settings.retention(), () -> running);
         }
-        events = new RelayEvents(settings.relayId(), settings.listeners(), settings.warnAfterAttempts());
-        claims = new Claims(database, settings, leases);
+        RelayEvents events = new RelayEvents(settings.relayId(), settings.listeners(), settings.warnAfterAttempts());
+        Claims claims = new Claims(database, settings, leases);
         GuardedPublisher publisher = new GuardedPublisher(settings.publisher(), publishCalls,
                 settings.publishTimeout());
-        batches = new Batches(claims, publisher, new OutcomeClassifier(settings.retryPolicy(),
+        Batches batches = new Batches(claims, publisher, new OutcomeClassifier(settings.retryPolicy(),
                 settings.deadLetterPolicy()), new DeadLetterCopies(settings.deadLetterPolicy(), publisher,
                 database.tables().deadLetter()), events, runtime);
+        lanes = new Lanes(settings, claims, batches, events, wake, runtime.clock());
         runtime.onCommit(wakeUp);
         if (listens) {
             listener = new NotificationListener(database, settings.relayId(), wake, settings.maxPoll(),
                     threadPrefix + "-listen");
             listener.start();
         }
-        for (int i = 0; i < settings.maxInFlight(); i++) {
-            int lane = i;
-            Thread thread = new Thread(() -> lane(lane), threadPrefix + "-lane-" + i);
-            thread.setDaemon(true);
-            lanes.add(thread);
-            thread.start();
-        }
+        lanes.start(threadPrefix);
         log.info("Outbox relay {} started on {} ({} ordering, batch {} / {} bytes, {} lanes, dialect {})",
                 settings.relayId(), database.tables().message(), settings.ordering(), settings.batchSize(),
                 settings.maxBatchBytes(), settings.maxInFlight(), dialect.name());
-    }
-
-    private void checkPool(boolean listens) {
-        boolean timerHoldsConnection = settings.ordering() == Ordering.BY_KEY || !settings.retention().isZero();
-        int needed = settings.maxInFlight() + (timerHoldsConnection ? 1 : 0) + (listens ? 1 : 0);
-        String needs = settings.maxInFlight() + " for maxInFlightBatches" + (timerHoldsConnection
-                ? ", 1 for the lease heartbeat and retention purge" : "") + (listens ? ", 1 for LISTEN" : "");
-        boolean own = settings.dataSource() != null || settings.jdbi() != null;
-        DataSource pool = own ? settings.dataSource() : runtime.dataSource().orElse(null);
-        if (pool != null) {
-            PoolCheck.verify(pool, needed, !own, needs);
-        }
     }
 
     /** This relay's id, as stored in leases. */
@@ -237,28 +207,11 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         running = false;
-        stopped.countDown();
         if (!started.get()) {
             return;
         }
         runtime.removeOnCommit(wakeUp);
-        wake.close();
-        join(System.nanoTime() + timeout.toNanos());
-        int abandoned = 0;
-        for (int i = 0; i < lanes.size(); i++) {
-            Claim claim = inFlight.get(i);
-            if (lanes.get(i).isAlive() && claim != null && claim.abandon()) {
-                abandoned++;
-            }
-            lanes.get(i).interrupt();
-        }
-        if (abandoned > 0) {
-            log.warn("Outbox relay {}: {} batch(es) were still in flight after {}; their claims were rolled back and "
-                    + "their messages are claimable again at once", settings.relayId(), abandoned, timeout);
-        }
-        join(System.nanoTime() + CLOSE_GRACE.toNanos());
-        lanes.stream().filter(Thread::isAlive).forEach(lane -> log.warn("Outbox relay {}: {} is still busy in a "
-                + "database call and holds its connection", settings.relayId(), lane.getName()));
+        lanes.stop(timeout);
         timer.shutdownNow();
         publishCalls.shutdownNow();
         if (leases != null) {
@@ -268,91 +221,6 @@ public final class OutboxRelay implements AutoCloseable {
             listener.stop();
         }
         log.info("Outbox relay {} closed", settings.relayId());
-    }
-
-    private void join(long deadline) {
-        for (Thread lane : lanes) {
-            try {
-                lane.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /**
-     * One lane: claim, publish, complete, again. Lane 0 polls while idle; the others wait for a wake-up (a commit,
-     * a notification, or a lane that found a full batch and so more work), so an idle relay costs one query per
-     * poll interval whatever its lane count.
-     */
-    private void lane(int index) {
-        Duration idle = settings.minPoll();
-        while (running) {
-            Claim claim;
-            try {
-                claim = claims.open(runtime.clock().instant());
-                claimFailures.set(0);
-            } catch (Exception | Error e) {
-                if (!claimFailed(e)) {
-                    return;
-                }
-                continue;
-            }
-            try {
-                if (claim == null) {
-                    if (!idle(index, idle)) {
-                        return;
-                    }
-                    idle = min(idle.multipliedBy(2), settings.maxPoll());
-                    continue;
-                }
-                idle = settings.minPoll();
-                if (claim.batch().size() >= settings.batchSize()) {
-                    wake.signal();
-                }
-                inFlight.set(index, claim);
-                batches.run(claim);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException | Error e) {
-                // A bug of ours, not a message's: the claim is rolled back and the lane goes on.
-                if (claim != null) {
-                    claim.abandon();
-                }
-                log.error("Outbox relay {} lane {} failed; its batch was rolled back", settings.relayId(), index, e);
-            } finally {
-                inFlight.set(index, null);
-            }
-        }
-    }
-
-    /** Waits after an empty claim; false when the relay is closing. */
-    private boolean idle(int index, Duration wait) throws InterruptedException {
-        if (index == 0) {
-            wake.await(wait);
-        } else {
-            while (running && !wake.await(settings.maxPoll())) {
-                // only lane 0 polls on its own
-            }
-        }
-        return running;
-    }
-
-    /** Backs off after a failed claim, doubling up to {@link #MAX_CLAIM_BACKOFF}; false when closing. */
-    private boolean claimFailed(Throwable e) {
-        int failures = claimFailures.incrementAndGet();
-        Duration backoff = min(settings.maxPoll().multipliedBy(1L << Math.min(failures - 1, 16)), MAX_CLAIM_BACKOFF);
-        events.claimFailed(e, failures, backoff);
-        try {
-            return !stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException interrupted) {
-            return false;
-        }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static ThreadFactory threads(String prefix) {
@@ -537,19 +405,7 @@ public final class OutboxRelay implements AutoCloseable {
             return new OutboxRelay(outbox, new RelaySettings(publisher, ordering, batchSize, maxBatchBytes,
                     maxInFlight, leaseTimeout, publishTimeout, minPollInterval, maxPollInterval, closeTimeout,
                     retention, retryPolicy, deadLetterPolicy, listeners, warnAfterAttempts, listenForNotifications,
-                    relayId != null ? relayId : defaultRelayId(), dataSource, jdbi));
-        }
-
-        private static String defaultRelayId() {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (Exception e) {
-                host = "host";
-            }
-            String id = host + "-" + ProcessHandle.current().pid() + "-"
-                    + UUID.randomUUID().toString().substring(0, 8);
-            return id.length() <= 64 ? id : id.substring(id.length() - 64);
+                    relayId != null ? relayId : RelaySettings.defaultRelayId(), dataSource, jdbi));
         }
     }
 }

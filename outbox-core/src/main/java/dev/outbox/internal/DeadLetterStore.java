@@ -172,9 +172,7 @@ public final class DeadLetterStore {
         }
         for (Row row : replay) {
             OutboundMessage m = row.deadLetter().message();
-            messages.insertAt(c, row.seq(), new OutboundMessage(m.id(), m.destination(), m.routingKey(), m.key(),
-                    m.partition(), m.type(), m.contentType(), m.payload(), m.headers(), m.correlationId(),
-                    m.causationId(), m.traceparent(), m.tracestate(), m.createdAt(), now, 0));
+            messages.insertAt(c, row.seq(), m.withAvailability(now, 0));
         }
         deleteByIds(c, replay.stream().map(r -> r.deadLetter().deadLetterId()).toList());
         return new ReplayBatch(rows.get(rows.size() - 1).deadLetter().deadLetterId(), rows.size(), replay.size(),

@@ -35,6 +35,18 @@ public final class Texts {
         return null;
     }
 
+    /** Why {@code id} cannot be an id or a name, or null: blank, longer than {@code max}, or not printable. */
+    public static String invalidId(String id, int max) {
+        if (id.isBlank()) {
+            return "it is blank";
+        }
+        if (id.length() > max) {
+            return "it is " + id.length() + " characters; the limit is " + max;
+        }
+        String problem = problem(id, false);
+        return problem == null ? null : "it contains " + problem;
+    }
+
     private static String describe(char c) {
         if (c == 0) {
             return "a NUL character (\\u0000)";

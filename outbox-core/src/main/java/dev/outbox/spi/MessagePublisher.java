@@ -21,6 +21,13 @@ import java.util.concurrent.CompletionStage;
  *       {@code Ordering.BY_KEY} it never has two messages of one key in flight at once.
  * </ul>
  * Publishers are created and closed by the application; the relay does not close them.
+ *
+ * <p>What the relay tolerates, so that a publisher's bug costs a retry and never a stalled relay (each case is a
+ * test of {@code RelayContract}): a {@code publish} that throws, returns null, completes with null, or does not
+ * complete within the relay's {@code publishTimeout} fails its whole batch, an attempt counted for each message; a
+ * message without a result fails, an attempt counted; null results and results for messages not in the batch are
+ * ignored, and contradicting results for one message fail it; all of these are logged once per batch. A
+ * {@code publish} call that blocks runs on a thread of its own and costs that thread, not the relay.
  */
 public interface MessagePublisher extends AutoCloseable {
 

@@ -59,6 +59,18 @@ public record OutboundMessage(
                 : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
+    /** A copy sent elsewhere: another destination and headers, with {@code attempts} counted (dead-letter copies). */
+    public OutboundMessage withDestination(String newDestination, Map<String, String> newHeaders, int newAttempts) {
+        return new OutboundMessage(id, newDestination, routingKey, key, partition, type, contentType, payload,
+                newHeaders, correlationId, causationId, traceparent, tracestate, createdAt, availableAt, newAttempts);
+    }
+
+    /** A copy available again at {@code newAvailableAt} with {@code newAttempts} (a replayed dead letter). */
+    public OutboundMessage withAvailability(Instant newAvailableAt, int newAttempts) {
+        return new OutboundMessage(id, destination, routingKey, key, partition, type, contentType, payload, headers,
+                correlationId, causationId, traceparent, tracestate, createdAt, newAvailableAt, newAttempts);
+    }
+
     @Override
     public String toString() {
         return "OutboundMessage[id=" + id + ", destination=" + destination + ", key=" + key + ", type=" + type

@@ -31,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * has the message, every envelope field on the wire and readable back, the same id on every publish, and a relay
  * publishing through it delivering every committed message. An adapter's test implements the broker operations;
  * the database is in-memory H2 by default, as it is not what is under test here.
+ *
+ * <p>What the relay tolerates from a publisher that breaks this contract (throws, hangs, answers for the wrong
+ * messages) is listed on {@link MessagePublisher} and proved by {@code RelayContract}: such a publisher costs
+ * retries and log lines, never a stalled relay or a lost message.
  */
 public abstract class PublisherContract extends DatabaseContract {
     private static final Duration WAIT = Duration.ofSeconds(60);

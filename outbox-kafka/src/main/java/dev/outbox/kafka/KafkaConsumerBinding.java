@@ -1,42 +1,25 @@
 package dev.outbox.kafka;
 
 import dev.outbox.OutboxConfigurationException;
-import dev.outbox.spi.Reasons;
-import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
-import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -60,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * outage is dead-lettered after {@link Deliveries#DEFAULT_MAX_UNSETTLED} deliveries, so no record stalls its
  * partition for ever. Dead letters go to {@code <topic>.DLT} (configurable) with the original key and value, the
  * reason headers of {@link Envelope#deadLetterHeaders} and the original partition and offset
- * ({@link KafkaEnvelope#ORIGINAL_PARTITION}, {@link KafkaEnvelope#ORIGINAL_OFFSET}); a record the dead-letter topic
+ * ({@link #ORIGINAL_PARTITION}, {@link #ORIGINAL_OFFSET}); a record the dead-letter topic
  * refuses in full (too large) is sent without its value, and failing that stored by the processor; the offset is
  * committed only once the dead letter is somewhere.
  *
@@ -76,6 +59,10 @@ public final class KafkaConsumerBinding implements AutoCloseable {
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** Suffix of the default dead-letter topic. */
     public static final String DEAD_LETTER_SUFFIX = ".DLT";
+    /** Added to dead letters: the partition of the original record, so that it can be found or replayed. */
+    public static final String ORIGINAL_PARTITION = "outbox-original-partition";
+    /** Added to dead letters: the offset of the original record. */
+    public static final String ORIGINAL_OFFSET = "outbox-original-offset";
     /**
      * Consumer settings applied unless overridden: {@code auto.offset.reset=earliest} (a new group reads what was
      * published before it started) and {@code max.poll.records=100} (a batch is processed well within
@@ -86,7 +73,6 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
 
     private static final Logger log = LoggerFactory.getLogger(KafkaConsumerBinding.class);
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
 
     private final MessageProcessor processor;
     private final Map<String, Object> consumerConfig;
@@ -98,11 +84,11 @@ public final class KafkaConsumerBinding implements AutoCloseable {
     private final Duration closeTimeout;
     private final String groupId;
     private final Deliveries deliveries;
-    private final List<Worker> workers = new ArrayList<>();
+    private final List<KafkaWorker> workers = new ArrayList<>();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopping = new CountDownLatch(1);
-    private Producer<byte[], byte[]> deadLetters;
+    private KafkaDeadLetters deadLetters;
 
     private KafkaConsumerBinding(Builder b) {
         processor = b.processor;
@@ -139,10 +125,12 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             throw new IllegalStateException("KafkaConsumerBinding for " + topics + " was already started");
         }
         try {
-            deadLetters = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
+            deadLetters = new KafkaDeadLetters(new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+                    new ByteArraySerializer()), deadLetterTopics, closeTimeout);
             for (int i = 0; i < consumers; i++) {
-                workers.add(new Worker(new KafkaConsumer<>(consumerConfig(i), new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())));
+                workers.add(new KafkaWorker(new KafkaConsumer<>(consumerConfig(i), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer()), topics, deliveries, deadLetters, retryDelay, closeTimeout,
+                        stopping));
             }
         } catch (KafkaException e) {
             workers.forEach(w -> w.consumer.close(Duration.ZERO));
@@ -171,9 +159,9 @@ public final class KafkaConsumerBinding implements AutoCloseable {
             return;
         }
         stopping.countDown();
-        workers.forEach(Worker::stop);
+        workers.forEach(KafkaWorker::stop);
         long deadline = System.nanoTime() + closeTimeout.toNanos();
-        for (Worker worker : workers) {
+        for (KafkaWorker worker : workers) {
             try {
                 worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
@@ -188,60 +176,6 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         log.info("Stopped consuming Kafka topics {} as group {}", topics, groupId);
     }
 
-    /**
-     * Sends a dead letter to its dead-letter topic; if the topic refuses it in full (too large, invalid), sends it
-     * without its value and with only the reason headers. False when it has neither.
-     */
-    private boolean sendDeadLetter(ConsumerRecord<byte[], byte[]> record, InboundMessage message,
-                                   ConsumeOutcome.DeadLettered dead) {
-        String topic = record.topic();
-        String deadLetterTopic;
-        try {
-            deadLetterTopic = deadLetterTopics.apply(topic);
-        } catch (RuntimeException e) {
-            log.warn("The dead-letter topic function threw for {}: {}", Reasons.forLog(topic), Reasons.of(e));
-            return false;
-        }
-        Map<String, String> headers = Envelope.deadLetterHeaders(message, dead);
-        addOrigin(headers, record);
-        Throwable refused = send(deadLetterTopic, record.key(), message.payload(), headers);
-        if (refused == null) {
-            return true;
-        }
-        if (refused instanceof RetriableException) {
-            log.warn("Dead letter {} could not be published to {}; it is retried: {}", Reasons.forLog(message.id()),
-                    Reasons.forLog(deadLetterTopic), Reasons.of(refused));
-            return false;
-        }
-        Map<String, String> stripped = Envelope.strippedDeadLetterHeaders(message, dead);
-        addOrigin(stripped, record);
-        Throwable again = send(deadLetterTopic, null, new byte[0], stripped);
-        if (again != null) {
-            log.warn("Dead letter {} was refused by {} even without its value: {}", Reasons.forLog(message.id()),
-                    Reasons.forLog(deadLetterTopic), Reasons.of(again));
-            return false;
-        }
-        log.warn("Dead letter {} was refused by {} in full ({}) and was sent without its value",
-                Reasons.forLog(message.id()), Reasons.forLog(deadLetterTopic), Reasons.of(refused));
-        return true;
-    }
-
-    /** Sends one record and waits for the ack; the failure, or null. */
-    private Throwable send(String topic, byte[] key, byte[] value, Map<String, String> headers) {
-        try {
-            deadLetters.send(new ProducerRecord<>(topic, null, null, key, value, KafkaEnvelope.headers(headers)))
-                    .get(closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (java.util.concurrent.TimeoutException | KafkaException e) {
-            return e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return e;
-        }
-    }
-
     private Map<String, Object> consumerConfig(int index) {
         Map<String, Object> config = new HashMap<>(consumerConfig);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -250,174 +184,6 @@ public final class KafkaConsumerBinding implements AutoCloseable {
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "outbox-" + groupId);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, config.get(ConsumerConfig.CLIENT_ID_CONFIG) + "-" + index);
         return config;
-    }
-
-    private boolean pause(Duration duration) {
-        try {
-            return !stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** Where the dead letter's record was, so that it can be found or replayed. */
-    private static void addOrigin(Map<String, String> headers, ConsumerRecord<byte[], byte[]> record) {
-        headers.put(KafkaEnvelope.ORIGINAL_PARTITION, Integer.toString(record.partition()));
-        headers.put(KafkaEnvelope.ORIGINAL_OFFSET, Long.toString(record.offset()));
-    }
-
-    /** One {@code KafkaConsumer} and the thread that polls it; all its state is confined to that thread. */
-    private final class Worker implements Runnable, ConsumerRebalanceListener {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
-        private final Map<TopicPartition, Long> pausedUntil = new HashMap<>();
-        private final Map<TopicPartition, long[]> redeliveries = new HashMap<>();
-        private volatile boolean stopping;
-        private Thread thread;
-
-        Worker(KafkaConsumer<byte[], byte[]> consumer) {
-            this.consumer = consumer;
-        }
-
-        void stop() {
-            stopping = true;
-            consumer.wakeup();
-        }
-
-        @Override
-        public void run() {
-            try {
-                consumer.subscribe(topics, this);
-                while (!stopping) {
-                    try {
-                        resumeDue();
-                        process(consumer.poll(POLL_TIMEOUT));
-                        commit();
-                    } catch (WakeupException | InterruptException e) {
-                        if (!stopping) {
-                            log.warn("Kafka consumer {} was interrupted; going on", thread.getName());
-                        }
-                    } catch (KafkaException e) {
-                        log.warn("Kafka consumer {} failed; retrying in {}: {}", thread.getName(), retryDelay,
-                                e.toString());
-                        pause(retryDelay);
-                    } catch (RuntimeException | Error e) {
-                        // Nothing a record carries gets here (Deliveries settles everything); this is a bug or a
-                        // broken client. The thread goes on: the uncommitted records are polled again.
-                        log.error("Kafka consumer {} failed unexpectedly; retrying in {}", thread.getName(), retryDelay,
-                                e);
-                        pause(retryDelay);
-                    }
-                }
-            } finally {
-                try {
-                    commit();
-                } catch (RuntimeException e) {
-                    log.warn("Final offset commit of {} failed; its last records will be redelivered: {}",
-                            thread.getName(), e.toString());
-                }
-                consumer.close(closeTimeout);
-            }
-        }
-
-        private void process(ConsumerRecords<byte[], byte[]> records) {
-            for (TopicPartition partition : records.partitions()) {
-                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                    if (stopping) {
-                        return;
-                    }
-                    if (!handle(partition, record)) {
-                        consumer.seek(partition, record.offset());
-                        consumer.pause(Set.of(partition));
-                        pausedUntil.put(partition, System.nanoTime() + retryDelay.toNanos());
-                        break;
-                    }
-                }
-            }
-        }
-
-        /** True when the record is done with (its offset may be committed); false to deliver it again later. */
-        private boolean handle(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
-            long[] redelivery = redeliveries.get(partition);
-            int attempt = redelivery != null && redelivery[0] == record.offset() ? (int) redelivery[1] + 1 : 1;
-            boolean done = deliveries.settle(() -> KafkaEnvelope.inbound(record, attempt), record.topic(),
-                    record.value() == null ? new byte[0] : record.value(), KafkaEnvelope.headers(record.headers()),
-                    (message, dead) -> sendDeadLetter(record, message, dead));
-            if (done) {
-                processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
-                redeliveries.remove(partition);
-            } else {
-                redeliveries.put(partition, new long[] {record.offset(), attempt});
-            }
-            return done;
-        }
-
-        private void commit() {
-            if (!processed.isEmpty()) {
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(processed);
-                processed.clear();
-                try {
-                    consumer.commitSync(offsets);
-                } catch (WakeupException e) {
-                    // close() woke the consumer to end a poll; these offsets must still be committed.
-                    consumer.commitSync(offsets);
-                }
-            }
-        }
-
-        private void resumeDue() {
-            long now = System.nanoTime();
-            for (Iterator<Map.Entry<TopicPartition, Long>> it = pausedUntil.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<TopicPartition, Long> paused = it.next();
-                if (now - paused.getValue() >= 0) {
-                    if (consumer.assignment().contains(paused.getKey())) {
-                        consumer.resume(Set.of(paused.getKey()));
-                    }
-                    it.remove();
-                }
-            }
-        }
-
-        /** Commits what was processed of the partitions leaving, so that their next owner starts right after it. */
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-            for (TopicPartition partition : partitions) {
-                OffsetAndMetadata offset = processed.remove(partition);
-                if (offset != null) {
-                    offsets.put(partition, offset);
-                }
-            }
-            if (!offsets.isEmpty()) {
-                try {
-                    consumer.commitSync(offsets);
-                } catch (KafkaException e) {
-                    log.warn("Commit on revocation of {} failed; their last records will be redelivered: {}",
-                            partitions, e.toString());
-                }
-            }
-            forget(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            log.debug("{} assigned {}", thread.getName(), partitions);
-        }
-
-        /** Partitions lost without a clean revocation may already belong to another member: commit nothing. */
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            partitions.forEach(processed::remove);
-            forget(partitions);
-        }
-
-        private void forget(Collection<TopicPartition> partitions) {
-            partitions.forEach(p -> {
-                pausedUntil.remove(p);
-                redeliveries.remove(p);
-            });
-        }
     }
 
     /** Configures a {@link KafkaConsumerBinding}; {@link #build()} copies the configuration. */

@@ -14,23 +14,20 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * The envelope as Kafka record headers (UTF-8 values) and back. The record key is the message key; a record from
  * another producer without an {@link Envelope#KEY} header gets its record key as the message key.
  */
-public final class KafkaEnvelope {
-    /** Added to dead letters: where the original record was, so that it can be found or replayed. */
-    public static final String ORIGINAL_PARTITION = "outbox-original-partition";
-    public static final String ORIGINAL_OFFSET = "outbox-original-offset";
+final class KafkaEnvelope {
 
     private KafkaEnvelope() {
     }
 
     /** Record headers carrying {@code headers}, in order. */
-    public static Headers headers(Map<String, String> headers) {
+    static Headers headers(Map<String, String> headers) {
         RecordHeaders result = new RecordHeaders();
         headers.forEach((name, value) -> result.add(name, value.getBytes(StandardCharsets.UTF_8)));
         return result;
     }
 
     /** The last value of each header, decoded as UTF-8; headers without a value are left out. */
-    public static Map<String, String> headers(Headers headers) {
+    static Map<String, String> headers(Headers headers) {
         Map<String, String> result = new LinkedHashMap<>();
         for (Header header : headers) {
             if (header.value() != null) {
@@ -41,7 +38,7 @@ public final class KafkaEnvelope {
     }
 
     /** Reads a record as the consumer sees it; a tombstone (null value) has an empty payload. */
-    public static InboundMessage inbound(ConsumerRecord<byte[], byte[]> record, int deliveryAttempt) {
+    static InboundMessage inbound(ConsumerRecord<byte[], byte[]> record, int deliveryAttempt) {
         Map<String, String> headers = headers(record.headers());
         if (record.key() != null) {
             headers.putIfAbsent(Envelope.KEY, new String(record.key(), StandardCharsets.UTF_8));

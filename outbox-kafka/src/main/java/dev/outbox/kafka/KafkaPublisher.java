@@ -130,7 +130,7 @@ public final class KafkaPublisher implements MessagePublisher {
                 PublishResult outcome = topicMissing(topic)
                         ? PublishResult.rejected(m.id(), "Kafka topic '" + topic + "' does not exist and the broker "
                                 + "does not create topics automatically; create it, or map the destination to an "
-                                + "existing topic with KafkaPublisher.builder().topics(...)", failed.cause().getCause())
+                                + "existing topic with KafkaPublisher.builder().destinations(...)", failed.cause().getCause())
                         : failed;
                 unavailable.put(topic, outcome);
                 result = CompletableFuture.completedFuture(outcome);
@@ -164,7 +164,7 @@ public final class KafkaPublisher implements MessagePublisher {
                 || topic.equals("..") || !LEGAL_TOPIC.matcher(topic).matches()) {
             return "'" + topic + "' is not a valid Kafka topic name: use 1 to " + MAX_TOPIC_LENGTH
                     + " characters of a-z, A-Z, 0-9, '.', '_' and '-' (not '.' or '..' alone), or map destinations "
-                    + "to topics with KafkaPublisher.builder().topics(...)";
+                    + "to topics with KafkaPublisher.builder().destinations(...)";
         }
         return null;
     }
@@ -243,9 +243,19 @@ public final class KafkaPublisher implements MessagePublisher {
         }
 
         /** Maps each message to its topic; by default the message's destination is the topic. */
-        public Builder topics(Function<OutboundMessage, String> topics) {
-            this.topics = Objects.requireNonNull(topics, "topics");
+        public Builder destinations(Function<OutboundMessage, String> topics) {
+            this.topics = Objects.requireNonNull(topics, "destinations");
             return this;
+        }
+
+        /**
+         * The former name of {@link #destinations}.
+         *
+         * @deprecated use {@link #destinations(Function)}, the name all three publishers share
+         */
+        @Deprecated(since = "0.1.0", forRemoval = true)
+        public Builder topics(Function<OutboundMessage, String> topics) {
+            return destinations(topics);
         }
 
         /**

@@ -104,8 +104,8 @@ class KafkaConsumerBindingTest extends ConsumerBindingContract {
         Map<String, String> headers = KafkaEnvelope.headers(record.headers());
         assertThat(headers).containsEntry(Envelope.DEAD_LETTER_REASON, "cannot decode")
                 .containsEntry(Envelope.ORIGINAL_DESTINATION, topic)
-                .containsEntry(KafkaEnvelope.ORIGINAL_PARTITION, Integer.toString(original.partition()))
-                .containsEntry(KafkaEnvelope.ORIGINAL_OFFSET, Long.toString(original.offset()));
+                .containsEntry(KafkaConsumerBinding.ORIGINAL_PARTITION, Integer.toString(original.partition()))
+                .containsEntry(KafkaConsumerBinding.ORIGINAL_OFFSET, Long.toString(original.offset()));
     }
 
     @Test
@@ -216,7 +216,7 @@ class KafkaConsumerBindingTest extends ConsumerBindingContract {
         assertThat(dead.payload()).isEmpty();
         assertThat(dead.id()).isEqualTo("big");
         assertThat(dead.headers()).containsEntry(Envelope.PAYLOAD_DROPPED, Integer.toString(nearLimit.length))
-                .containsKey(KafkaEnvelope.ORIGINAL_OFFSET);
+                .containsKey(KafkaConsumerBinding.ORIGINAL_OFFSET);
         assertThat(dead.headers().get(Envelope.DEAD_LETTER_REASON)).contains("cannot decode")
                 .contains("without its payload");
     }

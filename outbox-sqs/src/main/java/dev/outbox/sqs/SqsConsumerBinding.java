@@ -1,12 +1,9 @@
 package dev.outbox.sqs;
 
-import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.OutboxConfigurationException;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
-import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
-import dev.outbox.spi.Reasons;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
@@ -92,6 +88,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
     private volatile boolean stopping;
     private ScheduledExecutorService extender;
     private String deadLetterQueueUrl;
+    private SqsDeadLetters deadLetters;
 
     private SqsConsumerBinding(Builder b) {
         sqs = b.sqs;
@@ -132,6 +129,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
         }
         deadLetterQueueUrl = configuredDeadLetterQueueUrl != null ? configuredDeadLetterQueueUrl
                 : lookUpDeadLetterQueue();
+        deadLetters = new SqsDeadLetters(sqs, deadLetterQueueUrl, maxMessageBytes);
         extender = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "outbox-sqs-visibility"));
         long every = Math.max(1, visibilityTimeout.toMillis() / 2);
         extender.scheduleWithFixedDelay(this::extendVisibility, every, every, TimeUnit.MILLISECONDS);
@@ -231,65 +229,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
     private boolean process(Message received) {
         return deliveries.settle(() -> SqsEnvelope.inbound(queueUrl, received), queueUrl,
                 received.body() == null ? new byte[0] : received.body().getBytes(StandardCharsets.UTF_8),
-                SqsEnvelope.rawHeaders(received), (message, dead) -> sendDeadLetter(received, message, dead));
-    }
-
-    /**
-     * Sends a dead letter to the dead-letter queue; one the queue refuses in full (too large, or attributes SQS
-     * will not take) goes without its body and with only the reason attributes. False when it has neither.
-     */
-    private boolean sendDeadLetter(Message received, InboundMessage message, ConsumeOutcome.DeadLettered dead) {
-        SqsEnvelope.Encoded full = SqsEnvelope.encode(Envelope.deadLetterHeaders(message, dead), message.payload());
-        Throwable refused = full.size() > maxMessageBytes
-                ? new IllegalArgumentException("the dead letter is " + full.size() + " bytes; the queue takes "
-                        + maxMessageBytes)
-                : send(received, full);
-        if (refused == null) {
-            return true;
-        }
-        if (!senderFault(refused)) {
-            log.warn("Dead letter {} could not be sent to {}: {}", Reasons.forLog(message.id()), deadLetterQueueUrl,
-                    Reasons.of(refused));
-            return false;
-        }
-        Throwable again = send(received, SqsEnvelope.encode(Envelope.strippedDeadLetterHeaders(message, dead),
-                new byte[0]));
-        if (again != null) {
-            log.warn("Dead letter {} was refused by {} even without its body: {}", Reasons.forLog(message.id()),
-                    deadLetterQueueUrl, Reasons.of(again));
-            return false;
-        }
-        log.warn("Dead letter {} was refused by {} in full ({}) and was sent without its body",
-                Reasons.forLog(message.id()), deadLetterQueueUrl, Reasons.of(refused));
-        return true;
-    }
-
-    /** Sends one message to the dead-letter queue; the failure, or null. */
-    private Throwable send(Message received, SqsEnvelope.Encoded encoded) {
-        String group = received.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
-        try {
-            sqs.sendMessage(r -> {
-                r.queueUrl(deadLetterQueueUrl).messageBody(encoded.body()).messageAttributes(encoded.attributes());
-                if (deadLetterQueueUrl.endsWith(FIFO_SUFFIX)) {
-                    r.messageGroupId(group != null ? group : SqsPublisher.DEFAULT_GROUP)
-                            .messageDeduplicationId(received.messageId());
-                }
-            }).join();
-            return null;
-        } catch (CompletionException e) {
-            return e.getCause() != null ? e.getCause() : e;
-        } catch (RuntimeException e) {
-            return e;
-        }
-    }
-
-    /** SQS blamed the message (size, attributes), or the binding found it too large: worth sending stripped. */
-    private static boolean senderFault(Throwable error) {
-        if (error instanceof IllegalArgumentException) {
-            return true;
-        }
-        return error instanceof AwsServiceException service && service.statusCode() >= 400
-                && service.statusCode() < 500 && service.statusCode() != 403 && service.statusCode() != 429;
+                SqsEnvelope.rawHeaders(received), (message, dead) -> deadLetters.send(received, message, dead));
     }
 
     private void delete(List<Message> messages) {
@@ -394,6 +334,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
         private Duration retryDelay = DEFAULT_RETRY_DELAY;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private String deadLetterQueueUrl;
+    private SqsDeadLetters deadLetters;
 
         private Builder(SqsAsyncClient sqs, String queueUrl, MessageProcessor processor) {
             this.sqs = Objects.requireNonNull(sqs, "sqs");

@@ -31,12 +31,12 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * Reading accepts that form and plain String attributes from any other producer (each becomes a header), so a
  * message sent with individual {@code outbox-*} attributes reads the same.
  */
-public final class SqsEnvelope {
-    public static final String ENVELOPE = "outbox-envelope";
-    public static final String BODY_ENCODING = "outbox-body-encoding";
-    public static final String BASE64 = "base64";
+final class SqsEnvelope {
+    static final String ENVELOPE = "outbox-envelope";
+    static final String BODY_ENCODING = "outbox-body-encoding";
+    static final String BASE64 = "base64";
     /** SQS refuses empty bodies: an empty payload travels as this body, marked with encoding {@code empty}. */
-    public static final String EMPTY = "empty";
+    static final String EMPTY = "empty";
     private static final String EMPTY_BODY = "-";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -52,11 +52,11 @@ public final class SqsEnvelope {
      * @param attributes the packed envelope, with the body encoding when it is not plain text
      * @param size bytes SQS counts against its size limit: the body and each attribute's name, type and value
      */
-    public record Encoded(String body, Map<String, MessageAttributeValue> attributes, int size) {
+    record Encoded(String body, Map<String, MessageAttributeValue> attributes, int size) {
     }
 
     /** Encodes {@code payload} and {@code headers} (envelope fields and user headers) for SQS. */
-    public static Encoded encode(Map<String, String> headers, byte[] payload) {
+    static Encoded encode(Map<String, String> headers, byte[] payload) {
         Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
         Map<String, String> packed = new LinkedHashMap<>(headers);
         for (String own : new String[] {Envelope.MESSAGE_ID, Envelope.TYPE}) {
@@ -102,7 +102,7 @@ public final class SqsEnvelope {
      * @throws IllegalArgumentException when the envelope is malformed: a body marked base64 that is not, or an
      *     unknown body encoding
      */
-    public static InboundMessage inbound(String queue, Message message) {
+    static InboundMessage inbound(String queue, Message message) {
         Map<String, String> headers = headers(message.messageAttributes());
         String encoding = headers.remove(BODY_ENCODING);
         String body = message.body() == null ? "" : message.body();
@@ -148,7 +148,7 @@ public final class SqsEnvelope {
     }
 
     /** Headers from attributes: the unpacked envelope, then every String attribute. */
-    public static Map<String, String> headers(Map<String, MessageAttributeValue> attributes) {
+    static Map<String, String> headers(Map<String, MessageAttributeValue> attributes) {
         Map<String, String> headers = new LinkedHashMap<>();
         MessageAttributeValue envelope = attributes.get(ENVELOPE);
         if (envelope != null && envelope.stringValue() != null) {

@@ -165,7 +165,7 @@ public final class SqsPublisher implements MessagePublisher {
                 : error;
         return messages.stream().map(m -> error instanceof QueueDoesNotExistException
                 ? PublishResult.rejected(m.id(), "SQS queue '" + queue + "' does not exist; create it, or map "
-                        + "destinations to existing queues with SqsPublisher.builder().queues(...)", error)
+                        + "destinations to existing queues with SqsPublisher.builder().destinations(...)", error)
                 : PublishResult.failed(m.id(), cause)).toList();
     }
 
@@ -209,9 +209,19 @@ public final class SqsPublisher implements MessagePublisher {
         }
 
         /** Maps each message to a queue name or URL; by default its destination. */
-        public Builder queues(Function<OutboundMessage, String> queues) {
-            this.queues = Objects.requireNonNull(queues, "queues");
+        public Builder destinations(Function<OutboundMessage, String> queues) {
+            this.queues = Objects.requireNonNull(queues, "destinations");
             return this;
+        }
+
+        /**
+         * The former name of {@link #destinations}.
+         *
+         * @deprecated use {@link #destinations(Function)}, the name all three publishers share
+         */
+        @Deprecated(since = "0.1.0", forRemoval = true)
+        public Builder queues(Function<OutboundMessage, String> queues) {
+            return destinations(queues);
         }
 
         /** Larger messages (body plus attributes) are rejected; also the most one request carries. */

@@ -2,7 +2,6 @@ package dev.outbox.examples.bench;
 
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
-import dev.outbox.kafka.KafkaEnvelope;
 import dev.outbox.kafka.KafkaPublisher;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.OutboundMessage;
@@ -25,6 +24,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -125,6 +125,13 @@ public final class KafkaBenchmark {
         return recorder.getIntervalHistogram();
     }
 
+    /** The envelope as record headers, as the publisher sends it. */
+    private static RecordHeaders headers(OutboundMessage message) {
+        RecordHeaders headers = new RecordHeaders();
+        Envelope.headers(message).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+        return headers;
+    }
+
     /** The relay's records sent straight from memory with the publisher's default producer settings. */
     private static double raw(String bootstrap, String topic, int messages) throws Exception {
         Map<String, Object> config = producerConfig(bootstrap);
@@ -136,7 +143,7 @@ public final class KafkaBenchmark {
             for (int i = 0; i < messages; i++) {
                 OutboundMessage record = RelayBenchmark.outbound(i, topic);
                 producer.send(new ProducerRecord<>(topic, null, null, record.key().getBytes(StandardCharsets.UTF_8),
-                        record.payload(), KafkaEnvelope.headers(Envelope.headers(record))), (metadata, error) -> {
+                        record.payload(), headers(record)), (metadata, error) -> {
                             if (error != null) {
                                 failure.compareAndSet(null, error);
                             }

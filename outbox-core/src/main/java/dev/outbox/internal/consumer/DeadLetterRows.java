@@ -1,11 +1,15 @@
 package dev.outbox.internal.consumer;
 
+import dev.outbox.internal.Database;
+import dev.outbox.internal.DeadLetterStore;
 import dev.outbox.internal.MessageValidator;
-import dev.outbox.spi.Reasons;
+import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.Reasons;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fits a received message into a row of the dead-letter table. Broker fields are unchecked input: what does not fit
@@ -21,6 +27,7 @@ import java.util.regex.Pattern;
  * dead letter's reason says what was changed. So storing a dead letter never fails because of the message.
  */
 public final class DeadLetterRows {
+    private static final Logger log = LoggerFactory.getLogger("dev.outbox.IdempotentConsumer");
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
 
     private DeadLetterRows() {
@@ -36,6 +43,27 @@ public final class DeadLetterRows {
         /** {@code reason}, followed by what was changed, if anything. */
         public String reason(String reason) {
             return changes.isEmpty() ? reason : reason + " (stored with " + String.join(", ", changes) + ")";
+        }
+    }
+
+    /**
+     * Stores {@code message}'s dead letter in the database dead-letter table, fitted to it, with origin
+     * {@code consumer}. Returns false, logged, when the database refuses.
+     */
+    public static boolean store(Database database, String consumer, InboundMessage message,
+                                ConsumeOutcome.DeadLettered outcome, int maxPayloadBytes, Instant now) {
+        try {
+            return database.withConnection((c, stores) -> {
+                Fitted fitted = fit(message, stores.dialect(), maxPayloadBytes, now);
+                stores.deadLetters().insert(c, List.of(new DeadLetterStore.Entry(null, fitted.message(), consumer,
+                        outcome.attempts(), fitted.reason(String.valueOf(outcome.reason())),
+                        outcome.cause() == null ? null : outcome.cause().getClass().getName(), now, false)));
+                return true;
+            });
+        } catch (SQLException | RuntimeException e) {
+            log.warn("Consumer {} could not store dead letter {} in the database: {}", consumer,
+                    Reasons.forLog(message.id()), Reasons.of(e));
+            return false;
         }
     }
 

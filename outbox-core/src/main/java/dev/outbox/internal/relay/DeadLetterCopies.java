@@ -77,8 +77,6 @@ public final class DeadLetterCopies {
         if (dead.errorClass() != null) {
             headers.put(Envelope.ERROR_CLASS, dead.errorClass());
         }
-        return new OutboundMessage(m.id(), destination, m.routingKey(), m.key(), m.partition(), m.type(),
-                m.contentType(), m.payload(), headers, m.correlationId(), m.causationId(), m.traceparent(),
-                m.tracestate(), m.createdAt(), m.availableAt(), dead.attempts());
+        return m.withDestination(destination, headers, dead.attempts());
     }
 }

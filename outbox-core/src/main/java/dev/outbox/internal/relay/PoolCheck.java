@@ -1,5 +1,6 @@
 package dev.outbox.internal.relay;
 
+import dev.outbox.Ordering;
 import dev.outbox.OutboxConfigurationException;
 import java.lang.reflect.Method;
 import javax.sql.DataSource;
@@ -16,13 +17,31 @@ public final class PoolCheck {
     }
 
     /**
+     * Checks the pool a relay with {@code settings} will use: its own, or {@code sharedPool} (the outbox's, or null
+     * when the outbox was given a Jdbi).
+     *
+     * @param listens whether the relay holds a LISTEN connection
+     */
+    public static void verify(RelaySettings settings, DataSource sharedPool, boolean listens) {
+        boolean timerHoldsConnection = settings.ordering() == Ordering.BY_KEY || !settings.retention().isZero();
+        int needed = settings.maxInFlight() + (timerHoldsConnection ? 1 : 0) + (listens ? 1 : 0);
+        String needs = settings.maxInFlight() + " for maxInFlightBatches" + (timerHoldsConnection
+                ? ", 1 for the lease heartbeat and retention purge" : "") + (listens ? ", 1 for LISTEN" : "");
+        boolean own = settings.dataSource() != null || settings.jdbi() != null;
+        DataSource pool = own ? settings.dataSource() : sharedPool;
+        if (pool != null) {
+            verify(pool, needed, !own, needs);
+        }
+    }
+
+    /**
      * @param dataSource the relay's pool
      * @param needed connections the relay holds at most at once
      * @param shared whether the application draws from the same pool (then at least one must be left for it)
      * @param needs how {@code needed} adds up, for the message
      * @throws OutboxConfigurationException when the pool is a Hikari pool smaller than that
      */
-    public static void verify(DataSource dataSource, int needed, boolean shared, String needs) {
+    private static void verify(DataSource dataSource, int needed, boolean shared, String needs) {
         Integer size = hikariPoolSize(dataSource);
         if (size == null) {
             return;

@@ -5,8 +5,11 @@ import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboxListener;
 import dev.outbox.spi.RetryPolicy;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 
@@ -83,6 +86,18 @@ public record RelaySettings(MessagePublisher publisher, Ordering ordering, int b
             throw new IllegalArgumentException("OutboxRelay.builder().relayId must be 1 to 64 printable characters");
         }
         listeners = List.copyOf(listeners);
+    }
+
+    /** Host, pid and a random part: unique per relay, readable in the lease table. */
+    public static String defaultRelayId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            host = "host";
+        }
+        String id = host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return id.length() <= 64 ? id : id.substring(id.length() - 64);
     }
 
     private static void required(String name, Object value) {

@@ -1,0 +1,2 @@
+/** Runnable examples: the quick start. */
+package dev.outbox.examples;

@@ -1,0 +1,7 @@
+/**
+ * What applications use: {@link dev.outbox.Outbox} writes messages in the caller's transaction,
+ * {@link dev.outbox.OutboxRelay} publishes them, {@link dev.outbox.IdempotentConsumer} processes received ones
+ * exactly once in effect, {@link dev.outbox.OutboxAdmin} and {@link dev.outbox.OutboxRetention} look after what is
+ * left. API: compatible changes only within a major version.
+ */
+package dev.outbox;

@@ -1,0 +1,5 @@
+/**
+ * Amazon SQS: {@link dev.outbox.sqs.SqsPublisher} for relays and {@link dev.outbox.sqs.SqsConsumerBinding} for
+ * idempotent consumers, on the AWS SDK v2 {@code SqsAsyncClient}. API (the package-private classes are not).
+ */
+package dev.outbox.sqs;
