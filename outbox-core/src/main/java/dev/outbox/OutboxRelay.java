@@ -2,7 +2,6 @@ package dev.outbox;
 
 import dev.outbox.internal.Database;
 import dev.outbox.internal.OutboxRuntime;
-import dev.outbox.internal.WakeSignal;
 import dev.outbox.internal.relay.Batches;
 import dev.outbox.internal.relay.Claims;
 import dev.outbox.internal.relay.DeadLetterCopies;
@@ -103,12 +102,17 @@ public final class OutboxRelay implements AutoCloseable {
     private final Outbox outbox;
     private final RelaySettings settings;
     private final String threadPrefix = "outbox-relay-" + INSTANCES.incrementAndGet();
-    private final WakeSignal wake = new WakeSignal();
-    private final Runnable wakeUp = wake::signal;
+    /** Wakes the lanes: a commit in this JVM, a notification, new partition leases. */
+    private final Runnable wakeUp = () -> {
+        Lanes current = this.lanes;
+        if (current != null) {
+            current.wakeUp();
+        }
+    };
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running;
-    private Lanes lanes;
+    private volatile Lanes lanes;
     private PartitionLeases leases;
     private Housekeeping housekeeping;
     private NotificationListener listener;
@@ -151,7 +155,7 @@ public final class OutboxRelay implements AutoCloseable {
         running = true;
         timer = Executors.newSingleThreadScheduledExecutor(threads(threadPrefix + "-timer"));
         publishCalls = Executors.newCachedThreadPool(threads(threadPrefix + "-publish-"));
-        housekeeping = new Housekeeping(database, settings.relayId(), runtime.clock(), wake);
+        housekeeping = new Housekeeping(database, settings.relayId(), runtime.clock(), wakeUp);
         if (settings.ordering() == Ordering.BY_KEY) {
             leases = new PartitionLeases(dialect, database.tables(), settings.relayId(), runtime.partitions(),
                     settings.leaseTimeout(), runtime.clock());
@@ -167,10 +171,10 @@ public final class OutboxRelay implements AutoCloseable {
         Batches batches = new Batches(claims, publisher, new OutcomeClassifier(settings.retryPolicy(),
                 settings.deadLetterPolicy()), new DeadLetterCopies(settings.deadLetterPolicy(), publisher,
                 database.tables().deadLetter()), events, runtime);
-        lanes = new Lanes(settings, claims, batches, events, wake, runtime.clock());
+        lanes = new Lanes(settings, claims, batches, events, runtime.clock());
         runtime.onCommit(wakeUp);
         if (listens) {
-            listener = new NotificationListener(database, settings.relayId(), wake, settings.maxPoll(),
+            listener = new NotificationListener(database, settings.relayId(), wakeUp, settings.maxPoll(),
                     threadPrefix + "-listen");
             listener.start();
         }

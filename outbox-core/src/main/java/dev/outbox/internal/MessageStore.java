@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,6 +28,9 @@ public final class MessageStore {
     public static final int HEADERS = 8;
 
     private final Dialect dialect;
+    /** The columns as a claim selects them: timestamps as epoch microseconds where the dialect can. */
+    private final String claimColumns;
+    private final boolean claimMicros;
     private final String insert;
     private final String insertAt;
     private final String selectById;
@@ -35,6 +39,11 @@ public final class MessageStore {
 
     public MessageStore(Dialect dialect, TableNames tables) {
         this.dialect = dialect;
+        String created = dialect.epochMicros("created_at");
+        String available = dialect.epochMicros("available_at");
+        this.claimMicros = created != null && available != null;
+        this.claimColumns = claimMicros ? COLUMNS.replace("created_at,", created + ",")
+                .replace("available_at,", available + ",") : COLUMNS;
         this.insert = "INSERT INTO " + tables.message() + " (" + COLUMNS + ") VALUES ("
                 + Sql.placeholders(COLUMN_COUNT) + ")";
         this.insertAt = "INSERT INTO " + tables.message() + " (" + COLUMNS + ", seq) VALUES ("
@@ -118,14 +127,47 @@ public final class MessageStore {
         return i;
     }
 
+    /**
+     * The message columns as a relay's claim selects them, payloads and headers above {@code inline} bytes left out
+     * (null), timestamps as epoch microseconds where the dialect has an expression for them; read them back with
+     * {@link #readClaimed}.
+     */
+    public String claimColumns(long inline) {
+        return claimColumns
+                .replace("payload,", "CASE WHEN OCTET_LENGTH(payload) <= " + inline + " THEN payload END,")
+                .replace("headers,", "CASE WHEN OCTET_LENGTH(headers) <= " + inline + " THEN headers END,");
+    }
+
     /** Maps the {@link #COLUMNS} of the current row, starting at column {@code first}. */
     public OutboundMessage read(ResultSet rs, int first) throws SQLException {
-        return read(rs, first, rs.getBytes(first + PAYLOAD), rs.getString(first + HEADERS));
+        return read(rs, first, rs.getBytes(first + PAYLOAD), rs.getString(first + HEADERS), false);
     }
 
     /** Maps the current row with the payload and headers given (e.g. fetched apart from a large row). */
     public OutboundMessage read(ResultSet rs, int first, byte[] payload, String headers) throws SQLException {
+        return read(rs, first, payload, headers, false);
+    }
+
+    /** Maps a row selected with {@link #claimColumns}, with the payload and headers given. */
+    public OutboundMessage readClaimed(ResultSet rs, int first, byte[] payload, String headers) throws SQLException {
+        return read(rs, first, payload, headers, claimMicros);
+    }
+
+    private OutboundMessage read(ResultSet rs, int first, byte[] payload, String headers, boolean micros)
+            throws SQLException {
         int i = first;
+        Instant createdAt;
+        Instant availableAt;
+        if (micros) {
+            long created = rs.getLong(i + 13);
+            long available = rs.getLong(i + 14);
+            createdAt = instant(created);
+            // Most messages are available when written: they share the instant.
+            availableAt = available == created ? createdAt : instant(available);
+        } else {
+            createdAt = dialect.getInstant(rs, i + 13);
+            availableAt = dialect.getInstant(rs, i + 14);
+        }
         return new OutboundMessage(
                 dialect.getUuid(rs, i),
                 rs.getString(i + 1),
@@ -140,8 +182,13 @@ public final class MessageStore {
                 rs.getString(i + 10),
                 rs.getString(i + 11),
                 rs.getString(i + 12),
-                dialect.getInstant(rs, i + 13),
-                dialect.getInstant(rs, i + 14),
+                createdAt,
+                availableAt,
                 rs.getInt(i + 15));
+    }
+
+    private static Instant instant(long epochMicros) {
+        return Instant.ofEpochSecond(Math.floorDiv(epochMicros, 1_000_000L),
+                Math.floorMod(epochMicros, 1_000_000L) * 1_000L);
     }
 }

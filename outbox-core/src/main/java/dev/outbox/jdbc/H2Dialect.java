@@ -22,6 +22,11 @@ public final class H2Dialect extends ObjectTypesDialect {
         return Dialects.scripts("h2", 2);
     }
 
+    @Override
+    public String epochMicros(String column) {
+        return "DATEDIFF(MICROSECOND, TIMESTAMP WITH TIME ZONE '1970-01-01 00:00:00+00', " + column + ")";
+    }
+
     /** H2 measures {@code VARCHAR} lengths in UTF-16 units: a character outside the BMP counts twice. */
     @Override
     public int textLength(String value) {

@@ -66,6 +66,12 @@ public final class MySqlDialect implements Dialect {
         return value == null ? null : value.toInstant(ZoneOffset.UTC);
     }
 
+    /** The columns hold UTC wall times: the difference to the epoch's wall time is the epoch offset. */
+    @Override
+    public String epochMicros(String column) {
+        return "TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', " + column + ")";
+    }
+
     /** INSERT IGNORE: safe here because the library validates lengths before, so nothing else is ignored. */
     @Override
     public String insertIfAbsent(String table, String columns, int count) {

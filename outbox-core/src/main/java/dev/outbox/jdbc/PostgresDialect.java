@@ -3,9 +3,12 @@ package dev.outbox.jdbc;
 import java.util.List;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -15,6 +18,8 @@ import java.util.Optional;
 public final class PostgresDialect extends ObjectTypesDialect {
     /** Oldest supported major version (SKIP LOCKED, identity columns, EXECUTE FUNCTION). */
     public static final int MIN_MAJOR_VERSION = 12;
+    /** 2000-01-01T00:00:00Z, PostgreSQL's epoch, in microseconds since 1970. */
+    private static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
 
     @Override
     public String name() {
@@ -34,6 +39,40 @@ public final class PostgresDialect extends ObjectTypesDialect {
     @Override
     public Optional<String> wakeUpStatement() {
         return Optional.of("SELECT pg_notify(?, NULL)");
+    }
+
+    /**
+     * Reads {@code timestamptz} values the driver received in binary (8 bytes: microseconds since 2000-01-01 UTC,
+     * as prepared statements receive them) without the date-time objects the driver would build; text values go
+     * through the driver.
+     */
+    @Override
+    public Instant getInstant(ResultSet row, int column) throws SQLException {
+        byte[] raw = row.getBytes(column);
+        if (raw == null) {
+            return null;
+        }
+        if (raw.length != Long.BYTES) {
+            return super.getInstant(row, column);
+        }
+        long micros = 0;
+        for (byte b : raw) {
+            micros = micros << 8 | (b & 0xFF);
+        }
+        micros += POSTGRES_EPOCH_MICROS;
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+
+    @Override
+    public String inLongs(String column, int count) {
+        return column + " = ANY (?)";
+    }
+
+    /** One {@code int8[]} parameter; the driver encodes a {@code long[]} without boxing. */
+    @Override
+    public int bindLongs(PreparedStatement statement, int first, long[] values) throws SQLException {
+        statement.setObject(first, values);
+        return first + 1;
     }
 
     /** ON CONFLICT DO NOTHING: a failed statement would abort a PostgreSQL transaction. */

@@ -55,6 +55,15 @@ public interface Dialect {
     }
 
     /**
+     * An SQL expression giving the timestamp {@code column} as microseconds since the epoch (a BIGINT), or null when
+     * the dialect has none. Relays read the timestamps of the rows they claim through it: a long per value instead of
+     * the date-time objects a driver builds, which were a third of a relay's allocation. Default null.
+     */
+    default String epochMicros(String column) {
+        return null;
+    }
+
+    /**
      * The length of {@code value} as this database counts it against a {@code VARCHAR(n)} limit: Unicode code
      * points by default (PostgreSQL, MySQL); H2 counts UTF-16 units. The writer validates text fields with it, so
      * that what it accepts the database accepts.
@@ -75,6 +84,24 @@ public interface Dialect {
      */
     default String skipLocked() {
         return " FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * A condition matching {@code column} against {@code count} values bound by {@link #bindLongs}:
+     * {@code column IN (?, ?, ...)} by default. PostgreSQL binds one array instead ({@code column = ANY (?)}): one
+     * parameter and one plan for any count.
+     */
+    default String inLongs(String column, int count) {
+        return column + " IN (" + (count == 1 ? "?" : "?" + ", ?".repeat(count - 1)) + ")";
+    }
+
+    /** Binds {@code values} for {@link #inLongs} from parameter {@code first}; returns the next free index. */
+    default int bindLongs(PreparedStatement statement, int first, long[] values) throws SQLException {
+        int i = first;
+        for (long value : values) {
+            statement.setLong(i++, value);
+        }
+        return i;
     }
 
     /**

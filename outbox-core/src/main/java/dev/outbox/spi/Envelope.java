@@ -47,17 +47,61 @@ public final class Envelope {
 
     /** User headers followed by the envelope fields that are set; envelope fields win over user headers. */
     public static Map<String, String> headers(OutboundMessage m) {
-        Map<String, String> headers = new LinkedHashMap<>(m.headers());
-        headers.put(MESSAGE_ID, m.id().toString());
-        put(headers, TYPE, m.type());
-        put(headers, KEY, m.key());
-        put(headers, CONTENT_TYPE, m.contentType());
-        put(headers, CORRELATION_ID, m.correlationId());
-        put(headers, CAUSATION_ID, m.causationId());
-        headers.put(CREATED_AT, m.createdAt().toString());
-        put(headers, TRACEPARENT, m.traceparent());
-        put(headers, TRACESTATE, m.tracestate());
+        Map<String, String> headers = new LinkedHashMap<>(m.headers().size() + 12);
+        each(m, headers::put);
         return headers;
+    }
+
+    /** Receives the headers of an outbound message one by one. */
+    @FunctionalInterface
+    public interface HeaderVisitor {
+        void header(String name, String value);
+    }
+
+    /**
+     * Hands {@code visitor} the user headers (except those an envelope field overrides) and then each envelope field
+     * that is set, in a fixed order, without building a map: what publishers put on the wire per message.
+     */
+    public static void each(OutboundMessage m, HeaderVisitor visitor) {
+        if (!m.headers().isEmpty()) {
+            m.headers().forEach((name, value) -> {
+                if (!FIELDS.contains(name)) {
+                    visitor.header(name, value);
+                }
+            });
+        }
+        visitor.header(MESSAGE_ID, m.id().toString());
+        visit(visitor, TYPE, m.type());
+        visit(visitor, KEY, m.key());
+        visit(visitor, CONTENT_TYPE, m.contentType());
+        visit(visitor, CORRELATION_ID, m.correlationId());
+        visit(visitor, CAUSATION_ID, m.causationId());
+        visitor.header(CREATED_AT, createdAt(m.createdAt()));
+        visit(visitor, TRACEPARENT, m.traceparent());
+        visit(visitor, TRACESTATE, m.tracestate());
+    }
+
+    /** The last creation time formatted: the messages of one transaction, claimed together, share theirs. */
+    private static volatile Formatted lastCreatedAt = new Formatted(Instant.EPOCH, Instant.EPOCH.toString());
+
+    private record Formatted(Instant instant, String text) {
+    }
+
+    /** {@code createdAt} in ISO-8601, as {@link Instant#toString()} writes it. */
+    static String createdAt(Instant createdAt) {
+        Formatted last = lastCreatedAt;
+        if (last.instant().equals(createdAt)) {
+            return last.text();
+        }
+        String text = createdAt.toString();
+        lastCreatedAt = new Formatted(createdAt, text);
+        return text;
+    }
+
+    private static void visit(HeaderVisitor visitor, String name, String value) {
+        if (value != null) {
+            visitor.header(name, value);
+        }
     }
 
     /** The headers of a received message as it was sent: user headers and envelope fields. */

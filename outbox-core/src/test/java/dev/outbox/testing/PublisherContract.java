@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,6 +44,12 @@ public abstract class PublisherContract extends DatabaseContract {
 
     /** The publisher under test, on the real broker. */
     protected abstract MessagePublisher createPublisher();
+
+    /**
+     * The publisher under test with its destination mapping replaced: {@code destinations} gives the adapter's
+     * destination name (topic, queue) for a message, and may throw or return null.
+     */
+    protected abstract MessagePublisher createPublisher(Function<OutboundMessage, String> destinations);
 
     /** Creates a destination, new for each test, that messages published to it can be read back from. */
     protected abstract String createDestination(String base);
@@ -94,6 +101,32 @@ public abstract class PublisherContract extends DatabaseContract {
         assertThat(read.createdAt()).isEqualTo(first.createdAt());
         assertThat(read.headers()).containsEntry("tenant", "acme");
         assertThat(new String(read.payload(), StandardCharsets.UTF_8)).isEqualTo("payload-0");
+    }
+
+    @Test
+    void aDestinationMappingThatFailsRejectsOnlyItsMessage() throws Exception {
+        String destination = createDestination("mapping");
+        OutboundMessage good = outbound(destination, "k", "good");
+        OutboundMessage throwing = outbound("throw", "k", "throws");
+        OutboundMessage unmapped = outbound("null", "k", "null");
+        try (MessagePublisher mapped = createPublisher(m -> switch (m.destination()) {
+            case "throw" -> throw new IllegalArgumentException("no route for 'throw'");
+            case "null" -> null;
+            default -> m.destination();
+        })) {
+            List<PublishResult> results = mapped.publish(List.of(throwing, good, unmapped)).toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+            Map<UUID, PublishResult> byId = results.stream()
+                    .collect(Collectors.toMap(PublishResult::messageId, r -> r));
+            assertThat(byId).hasSize(3);
+            assertThat(byId.get(good.id())).isInstanceOf(PublishResult.Acked.class);
+            assertThat(byId.get(throwing.id())).isInstanceOfSatisfying(PublishResult.Rejected.class,
+                    r -> assertThat(r.reason()).contains("destination mapping").contains("no route for 'throw'"));
+            assertThat(byId.get(unmapped.id())).isInstanceOfSatisfying(PublishResult.Rejected.class,
+                    r -> assertThat(r.reason()).contains("destination mapping"));
+        }
+        assertThat(receive(destination, 1, WAIT)).singleElement()
+                .satisfies(m -> assertThat(m.id()).isEqualTo(good.id().toString()));
     }
 
     @Test

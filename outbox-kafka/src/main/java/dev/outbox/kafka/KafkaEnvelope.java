@@ -2,9 +2,11 @@ package dev.outbox.kafka;
 
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
+import dev.outbox.spi.OutboundMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -17,6 +19,35 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 final class KafkaEnvelope {
 
     private KafkaEnvelope() {
+    }
+
+    /** Header values that recur (types, content types): their bytes are made once. */
+    private static final Map<String, byte[]> RECURRING = new ConcurrentHashMap<>();
+    private static final int MAX_RECURRING = 1_000;
+    private static final int MAX_RECURRING_LENGTH = 64;
+
+    /** The envelope of {@code m} as record headers, built without an intermediate map. */
+    static Headers headers(OutboundMessage m) {
+        RecordHeaders result = new RecordHeaders();
+        Envelope.each(m, (name, value) -> result.add(name, bytes(name, value)));
+        return result;
+    }
+
+    /** UTF-8 bytes of a header value, shared for the values of fields that recur across messages. */
+    private static byte[] bytes(String name, String value) {
+        if ((name.equals(Envelope.TYPE) || name.equals(Envelope.CONTENT_TYPE))
+                && value.length() <= MAX_RECURRING_LENGTH) {
+            byte[] known = RECURRING.get(value);
+            if (known != null) {
+                return known;
+            }
+            byte[] made = value.getBytes(StandardCharsets.UTF_8);
+            if (RECURRING.size() < MAX_RECURRING) {
+                RECURRING.put(value, made);
+            }
+            return made;
+        }
+        return value.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Record headers carrying {@code headers}, in order. */

@@ -1,30 +1,35 @@
 package dev.outbox.kafka;
 
 import dev.outbox.spi.BrokerUnavailableException;
-import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PublishResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -81,6 +86,9 @@ public final class KafkaPublisher implements MessagePublisher {
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Topic names found valid, so that the pattern runs once per topic rather than once per record. */
+    private static final Set<String> VALID_TOPICS = ConcurrentHashMap.newKeySet();
+    private static final int MAX_REMEMBERED_TOPICS = 10_000;
 
     private final Producer<byte[], byte[]> producer;
     private final Function<OutboundMessage, String> topics;
@@ -109,50 +117,131 @@ public final class KafkaPublisher implements MessagePublisher {
 
     @Override
     public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
-        List<CompletableFuture<PublishResult>> results = new ArrayList<>(batch.size());
+        Answers answers = new Answers(batch.size());
         // A send that waited max.block.ms for a topic's metadata would wait as long for each further record of it.
-        Map<String, PublishResult> unavailable = new HashMap<>();
-        for (OutboundMessage m : batch) {
-            String topic = topics.apply(m);
-            PublishResult earlier = unavailable.get(topic);
+        Map<String, PublishResult> unavailable = null;
+        for (int i = 0; i < batch.size(); i++) {
+            OutboundMessage m = batch.get(i);
+            String topic;
+            try {
+                topic = Objects.requireNonNull(topics.apply(m), "the destination mapping returned null");
+            } catch (RuntimeException e) {
+                answers.set(i, PublishResult.rejected(m.id(), "the destination mapping failed: " + e, e));
+                continue;
+            }
             String invalid = invalidTopic(topic);
             if (invalid != null) {
-                results.add(CompletableFuture.completedFuture(PublishResult.rejected(m.id(), invalid)));
+                answers.set(i, PublishResult.rejected(m.id(), invalid));
                 continue;
             }
+            PublishResult earlier = unavailable == null ? null : unavailable.get(topic);
             if (earlier != null) {
-                results.add(CompletableFuture.completedFuture(sameOutcome(m, earlier)));
+                answers.set(i, sameOutcome(m, earlier));
                 continue;
             }
-            CompletableFuture<PublishResult> result = send(m, topic);
-            if (result.isDone() && result.join() instanceof PublishResult.Failed failed
+            PublishResult immediate = send(m, topic, answers, i);
+            if (immediate == null) {
+                continue;
+            }
+            if (immediate instanceof PublishResult.Failed failed
                     && failed.cause().getCause() instanceof TimeoutException) {
-                PublishResult outcome = topicMissing(topic)
+                immediate = topicMissing(topic)
                         ? PublishResult.rejected(m.id(), "Kafka topic '" + topic + "' does not exist and the broker "
                                 + "does not create topics automatically; create it, or map the destination to an "
-                                + "existing topic with KafkaPublisher.builder().destinations(...)", failed.cause().getCause())
+                                + "existing topic with KafkaPublisher.builder().destinations(...)",
+                                failed.cause().getCause())
                         : failed;
-                unavailable.put(topic, outcome);
-                result = CompletableFuture.completedFuture(outcome);
+                if (unavailable == null) {
+                    unavailable = new HashMap<>();
+                }
+                unavailable.put(topic, immediate);
             }
-            results.add(result);
+            answers.set(i, immediate);
         }
-        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-                .thenApply(done -> results.stream().map(CompletableFuture::join).toList());
+        return answers.done();
     }
 
-    private CompletableFuture<PublishResult> send(OutboundMessage m, String topic) {
-        CompletableFuture<PublishResult> result = new CompletableFuture<>();
+    /**
+     * Hands the record to the producer. Returns its outcome when the producer answered before returning (it does for
+     * errors it finds before sending, such as a metadata timeout), else null: the outcome then arrives in
+     * {@code answers} at position {@code i}.
+     */
+    private PublishResult send(OutboundMessage m, String topic, Answers answers, int i) {
         byte[] key = m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, key, m.payload(),
-                KafkaEnvelope.headers(Envelope.headers(m)));
+                KafkaEnvelope.headers(m));
+        Sent sent = new Sent(m, topic, answers, i);
         try {
-            producer.send(record, (metadata, error) ->
-                    result.complete(error == null ? PublishResult.acked(m.id()) : outcome(m, topic, error)));
+            producer.send(record, sent);
         } catch (RuntimeException e) {
-            result.complete(outcome(m, topic, e));
+            sent.onCompletion(null, e);
         }
-        return result;
+        return sent.returned();
+    }
+
+    /** The callback of one record: holds an outcome that came before {@code send} returned, for the caller. */
+    private final class Sent implements Callback {
+        private final OutboundMessage message;
+        private final String topic;
+        private final Answers answers;
+        private final int index;
+        private boolean returned;
+        private PublishResult early;
+
+        Sent(OutboundMessage message, String topic, Answers answers, int index) {
+            this.message = message;
+            this.topic = topic;
+            this.answers = answers;
+            this.index = index;
+        }
+
+        @Override
+        public synchronized void onCompletion(RecordMetadata metadata, Exception error) {
+            PublishResult result = error == null ? PublishResult.acked(message.id()) : outcome(message, topic, error);
+            if (returned) {
+                answers.set(index, result);
+            } else {
+                early = result;
+            }
+        }
+
+        synchronized PublishResult returned() {
+            returned = true;
+            return early;
+        }
+    }
+
+    /**
+     * One result per message of a batch, filled in by the producer's callbacks; completes once all are in. One
+     * array and one counter per batch instead of a future per record.
+     */
+    private static final class Answers {
+        private final AtomicReferenceArray<PublishResult> results;
+        private final AtomicInteger missing;
+        private final CompletableFuture<List<PublishResult>> done = new CompletableFuture<>();
+
+        Answers(int size) {
+            results = new AtomicReferenceArray<>(size);
+            missing = new AtomicInteger(size);
+            if (size == 0) {
+                done.complete(List.of());
+            }
+        }
+
+        void set(int i, PublishResult result) {
+            results.set(i, result);
+            if (missing.decrementAndGet() == 0) {
+                PublishResult[] all = new PublishResult[results.length()];
+                for (int n = 0; n < all.length; n++) {
+                    all[n] = results.get(n);
+                }
+                done.complete(Arrays.asList(all));
+            }
+        }
+
+        CompletableFuture<List<PublishResult>> done() {
+            return done;
+        }
     }
 
     /**
@@ -160,6 +249,9 @@ public final class KafkaPublisher implements MessagePublisher {
      * topic keeps asking for it in every metadata request, and the errors stall its other topics.
      */
     static String invalidTopic(String topic) {
+        if (topic != null && VALID_TOPICS.contains(topic)) {
+            return null;
+        }
         if (topic == null || topic.isEmpty() || topic.length() > MAX_TOPIC_LENGTH || topic.equals(".")
                 || topic.equals("..") || !LEGAL_TOPIC.matcher(topic).matches()) {
             return "'" + topic + "' is not a valid Kafka topic name: use 1 to " + MAX_TOPIC_LENGTH

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,11 @@ class KafkaPublisherTest extends PublisherContract {
     @Override
     protected MessagePublisher createPublisher() {
         return KafkaPublisher.builder(KafkaTestBroker.bootstrap()).build();
+    }
+
+    @Override
+    protected MessagePublisher createPublisher(Function<OutboundMessage, String> destinations) {
+        return KafkaPublisher.builder(KafkaTestBroker.bootstrap()).destinations(destinations).build();
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,12 @@ class RabbitPublisherTest extends PublisherContract {
     @Override
     protected MessagePublisher createPublisher() {
         return RabbitPublisher.builder(RabbitTestBroker.factory()).build();
+    }
+
+    @Override
+    protected MessagePublisher createPublisher(Function<OutboundMessage, String> destinations) {
+        return RabbitPublisher.builder(RabbitTestBroker.factory())
+                .destinations(m -> new RabbitDestination("", destinations.apply(m))).build();
     }
 
     @Override

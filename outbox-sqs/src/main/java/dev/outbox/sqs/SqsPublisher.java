@@ -69,10 +69,19 @@ public final class SqsPublisher implements MessagePublisher {
     @Override
     public CompletionStage<List<PublishResult>> publish(List<OutboundMessage> batch) {
         Map<String, List<OutboundMessage>> byQueue = new LinkedHashMap<>();
+        List<PublishResult> unmapped = new ArrayList<>(0);
         for (OutboundMessage m : batch) {
-            byQueue.computeIfAbsent(queues.apply(m), q -> new ArrayList<>()).add(m);
+            String queue;
+            try {
+                queue = Objects.requireNonNull(queues.apply(m), "the destination mapping returned null");
+            } catch (RuntimeException e) {
+                unmapped.add(PublishResult.rejected(m.id(), "the destination mapping failed: " + e, e));
+                continue;
+            }
+            byQueue.computeIfAbsent(queue, q -> new ArrayList<>()).add(m);
         }
         List<CompletableFuture<List<PublishResult>>> parts = new ArrayList<>();
+        parts.add(CompletableFuture.completedFuture(unmapped));
         byQueue.forEach((queue, messages) -> parts.add(url(queue)
                 .thenCompose(url -> send(queue, url, messages))
                 .exceptionally(error -> failAll(queue, messages, unwrap(error)))));

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,11 @@ class SqsPublisherTest extends PublisherContract {
     @Override
     protected MessagePublisher createPublisher() {
         return SqsPublisher.builder(sqs).build();
+    }
+
+    @Override
+    protected MessagePublisher createPublisher(Function<OutboundMessage, String> destinations) {
+        return SqsPublisher.builder(sqs).destinations(destinations).build();
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -37,10 +38,14 @@ public final class Claims {
                 && settings.deadLetterPolicy().keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
     }
 
-    /** Claims a batch in a new transaction that stays open; null (and no transaction) when there is nothing. */
-    public Claim open(Instant now) throws SQLException {
+    /**
+     * Claims a batch for lane {@code lane} in a new transaction that stays open; null (and no transaction) when there
+     * is nothing. Ordered claims of a lane cover only the owned partitions {@code p} with {@code p % lanes == lane}:
+     * the lanes of one relay never hold the same keys, so none scans past another's locked heads.
+     */
+    public Claim open(int lane, Instant now) throws SQLException {
         long start = System.nanoTime();
-        Set<Integer> owned = leases == null ? null : leases.owned();
+        Set<Integer> owned = leases == null ? null : lanePartitions(leases.owned(), lane);
         if (owned != null && owned.isEmpty()) {
             return null;
         }
@@ -67,12 +72,26 @@ public final class Claims {
         }
     }
 
+    private Set<Integer> lanePartitions(Set<Integer> owned, int lane) {
+        int lanes = settings.maxInFlight();
+        if (lanes == 1) {
+            return owned;
+        }
+        Set<Integer> mine = new TreeSet<>();
+        for (int partition : owned) {
+            if (partition % lanes == lane) {
+                mine.add(partition);
+            }
+        }
+        return mine;
+    }
+
     /** Writes the outcome in the claim's transaction and commits it. On failure the caller rolls back. */
     public void record(Claim claim, BatchOutcome outcome, Instant now) throws SQLException {
         Connection c = claim.connection();
         Stores stores = database.stores(c);
         if (!outcome.acked().isEmpty()) {
-            List<Long> seqs = outcome.acked().stream().map(Claimed::seq).toList();
+            long[] seqs = outcome.acked().stream().mapToLong(Claimed::seq).toArray();
             if (settings.retention().isZero()) {
                 stores.relay().delete(c, seqs);
             } else {
@@ -82,7 +101,7 @@ public final class Claims {
         stores.relay().reschedule(c, outcome.retries().stream().map(r -> new RelayStore.Reschedule(r.claim().seq(),
                 r.attempts(), DeadLetterStore.truncate(r.error()), r.nextAttemptAt())).toList());
         if (!outcome.dead().isEmpty()) {
-            stores.relay().delete(c, outcome.dead().stream().map(d -> d.claim().seq()).toList());
+            stores.relay().delete(c, outcome.dead().stream().mapToLong(d -> d.claim().seq()).toArray());
             List<DeadLetterStore.Entry> entries = new ArrayList<>(outcome.dead().size());
             for (BatchOutcome.Retry d : outcome.dead()) {
                 entries.add(new DeadLetterStore.Entry(d.claim().seq(), d.claim().message(), DeadLetter.RELAY_ORIGIN,

@@ -2,7 +2,6 @@ package dev.outbox.internal.relay;
 
 import dev.outbox.internal.Database;
 import dev.outbox.spi.Reasons;
-import dev.outbox.internal.WakeSignal;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,13 +27,13 @@ public final class Housekeeping {
     private final Database database;
     private final String relayId;
     private final Clock clock;
-    private final WakeSignal wake;
+    private final Runnable wakeUp;
 
-    public Housekeeping(Database database, String relayId, Clock clock, WakeSignal wake) {
+    public Housekeeping(Database database, String relayId, Clock clock, Runnable wakeUp) {
         this.database = database;
         this.relayId = relayId;
         this.clock = clock;
-        this.wake = wake;
+        this.wakeUp = wakeUp;
     }
 
     /** Renews the leases now (so that the relay starts with its share), then every third of the lease timeout. */
@@ -69,7 +68,7 @@ public final class Housekeeping {
                 leases.heartbeat(connection);
                 return null;
             });
-            wake.signal();
+            wakeUp.run();
         } catch (SQLException | RuntimeException | LinkageError e) {
             log.warn("Outbox relay {} could not renew its partition leases: {}", relayId, Reasons.of(e));
         }

@@ -1,5 +1,6 @@
 package dev.outbox.internal.relay;
 
+import dev.outbox.Ordering;
 import dev.outbox.internal.WakeSignal;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,10 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A relay's lanes: each a thread that claims a batch, publishes it and completes it, again and again, so the next
- * claim overlaps the previous publish. Lane 0 polls while idle; the others wait for a wake-up (a commit, a
- * notification, or a lane that found a full batch and so more work), so an idle relay costs one query per poll
- * interval whatever its lane count. Claims that keep failing back off, doubling up to {@link #MAX_CLAIM_BACKOFF}.
- * Stopping drains the batches in flight within a timeout, then rolls back the claims of those still in flight.
+ * claim overlaps the previous publish. Unordered, any lane may take any message: lane 0 polls while idle and the
+ * others wait for a wake-up (a commit, a notification, or a lane that found a full batch and so more work), so an
+ * idle relay costs one query per poll interval whatever its lane count. Ordered by key, each lane owns a share of
+ * the relay's partitions: every lane polls its own, and a wake-up wakes them all. Claims that keep failing back
+ * off, doubling up to {@link #MAX_CLAIM_BACKOFF}. Stopping drains the batches in flight within a timeout, then rolls
+ * back the claims of those still in flight.
  */
 public final class Lanes {
     /** Longest wait between claims that keep failing (database down, schema changed). */
@@ -30,7 +33,9 @@ public final class Lanes {
     private final Claims claims;
     private final Batches batches;
     private final RelayEvents events;
-    private final WakeSignal wake;
+    private final boolean ordered;
+    /** Unordered: one signal shared by all lanes. Ordered: one per lane. */
+    private final WakeSignal[] wakes;
     private final Clock clock;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicReferenceArray<Claim> inFlight;
@@ -38,14 +43,17 @@ public final class Lanes {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    public Lanes(RelaySettings settings, Claims claims, Batches batches, RelayEvents events, WakeSignal wake,
-                 Clock clock) {
+    public Lanes(RelaySettings settings, Claims claims, Batches batches, RelayEvents events, Clock clock) {
         this.settings = settings;
         this.claims = claims;
         this.batches = batches;
         this.events = events;
-        this.wake = wake;
         this.clock = clock;
+        this.ordered = settings.ordering() == Ordering.BY_KEY;
+        this.wakes = new WakeSignal[ordered ? settings.maxInFlight() : 1];
+        for (int i = 0; i < wakes.length; i++) {
+            wakes[i] = new WakeSignal();
+        }
         this.inFlight = new AtomicReferenceArray<>(settings.maxInFlight());
     }
 
@@ -64,6 +72,13 @@ public final class Lanes {
         return running;
     }
 
+    /** There may be work: one idle lane claims (unordered), or every lane looks at its partitions (ordered). */
+    public void wakeUp() {
+        for (WakeSignal wake : wakes) {
+            wake.signal();
+        }
+    }
+
     /**
      * Stops claiming, waits up to {@code timeout} for the batches in flight, then rolls back the claims of those
      * still in flight and waits a short grace for lanes busy in a database call.
@@ -71,7 +86,9 @@ public final class Lanes {
     public void stop(Duration timeout) {
         running = false;
         stopped.countDown();
-        wake.close();
+        for (WakeSignal wake : wakes) {
+            wake.close();
+        }
         join(System.nanoTime() + timeout.toNanos());
         int abandoned = 0;
         for (int i = 0; i < threads.size(); i++) {
@@ -106,7 +123,7 @@ public final class Lanes {
         while (running) {
             Claim claim;
             try {
-                claim = claims.open(clock.instant());
+                claim = claims.open(index, clock.instant());
                 claimFailures.set(0);
             } catch (Exception | Error e) {
                 if (!claimFailed(e)) {
@@ -123,8 +140,8 @@ public final class Lanes {
                     continue;
                 }
                 idle = settings.minPoll();
-                if (claim.batch().size() >= settings.batchSize()) {
-                    wake.signal();
+                if (!ordered && claim.batch().size() >= settings.batchSize()) {
+                    wakes[0].signal();
                 }
                 inFlight.set(index, claim);
                 batches.run(claim);
@@ -144,11 +161,13 @@ public final class Lanes {
 
     /** Waits after an empty claim; false when the relay is stopping. */
     private boolean idle(int index, Duration wait) throws InterruptedException {
-        if (index == 0) {
-            wake.await(wait);
+        if (ordered) {
+            wakes[index].await(wait);
+        } else if (index == 0) {
+            wakes[0].await(wait);
         } else {
-            while (running && !wake.await(settings.maxPoll())) {
-                // only lane 0 polls on its own
+            while (running && !wakes[0].await(settings.maxPoll())) {
+                // unordered, only lane 0 polls on its own
             }
         }
         return running;

@@ -2,7 +2,6 @@ package dev.outbox.internal.relay;
 
 import dev.outbox.internal.Database;
 import dev.outbox.spi.Reasons;
-import dev.outbox.internal.WakeSignal;
 import dev.outbox.spi.Dialect;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -21,16 +20,16 @@ public final class NotificationListener implements Runnable {
 
     private final Database database;
     private final String relayId;
-    private final WakeSignal wake;
+    private final Runnable wakeUp;
     private final Duration retryAfter;
     private final Thread thread;
     private volatile boolean running = true;
 
-    public NotificationListener(Database database, String relayId, WakeSignal wake, Duration retryAfter,
+    public NotificationListener(Database database, String relayId, Runnable wakeUp, Duration retryAfter,
                                 String threadName) {
         this.database = database;
         this.relayId = relayId;
-        this.wake = wake;
+        this.wakeUp = wakeUp;
         this.retryAfter = retryAfter;
         this.thread = new Thread(this, threadName);
         this.thread.setDaemon(true);
@@ -47,10 +46,10 @@ public final class NotificationListener implements Runnable {
                 Dialect dialect = database.stores(handle.getConnection()).dialect();
                 Dialect.Notifications notifications = dialect.listen(handle.getConnection(),
                         database.tables().message()).orElseThrow();
-                wake.signal();
+                wakeUp.run();
                 while (running) {
                     if (notifications.await(LISTEN_TIMEOUT)) {
-                        wake.signal();
+                        wakeUp.run();
                     }
                 }
             } catch (SQLException | RuntimeException | LinkageError e) {

@@ -51,19 +51,20 @@ public final class OutcomeClassifier {
     public BatchOutcome classify(List<Claimed> batch, List<PublishResult> results, Throwable error, Instant now,
                                  int outageStreak) {
         List<String> anomalies = new ArrayList<>();
-        Map<UUID, PublishResult> byId = error == null ? index(batch, results, anomalies) : Map.of();
+        PublishResult[] byPosition = error == null ? align(batch, results, anomalies) : null;
         List<Claimed> acked = new ArrayList<>();
         List<BatchOutcome.Retry> retries = new ArrayList<>();
         List<BatchOutcome.Retry> dead = new ArrayList<>();
         Throwable outage = null;
-        for (Claimed claimed : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Claimed claimed = batch.get(i);
             if (claimed.unreadable() != null) {
                 dead.add(new BatchOutcome.Retry(claimed, claimed.message().attempts(), "not published: "
                         + claimed.unreadable(), null, null, now));
                 continue;
             }
             PublishResult result = error != null ? PublishResult.failed(claimed.message().id(), error)
-                    : byId.get(claimed.message().id());
+                    : byPosition[i];
             int attempts = claimed.message().attempts() + 1;
             if (result == null) {
                 NoResult cause = new NoResult();
@@ -101,9 +102,25 @@ public final class OutcomeClassifier {
         }
     }
 
-    /** The results by message id; what does not belong to the batch is reported and dropped. */
-    private static Map<UUID, PublishResult> index(List<Claimed> batch, List<PublishResult> results,
-                                                  List<String> anomalies) {
+    /**
+     * The result of each message of the batch, by position (null where there is none). Results in the batch's order
+     * (the usual answer) are taken as they are; otherwise they are matched by id, and what does not belong to the
+     * batch is reported and dropped.
+     */
+    private static PublishResult[] align(List<Claimed> batch, List<PublishResult> results, List<String> anomalies) {
+        PublishResult[] aligned = new PublishResult[batch.size()];
+        if (results.size() == batch.size()) {
+            boolean inOrder = true;
+            for (int i = 0; i < aligned.length && inOrder; i++) {
+                PublishResult result = results.get(i);
+                inOrder = result != null && batch.get(i).unreadable() == null
+                        && batch.get(i).message().id().equals(result.messageId());
+                aligned[i] = result;
+            }
+            if (inOrder) {
+                return aligned;
+            }
+        }
         Map<UUID, PublishResult> byId = new HashMap<>(Math.max(16, batch.size() * 2));
         for (Claimed claimed : batch) {
             if (claimed.unreadable() == null) {
@@ -142,7 +159,10 @@ public final class OutcomeClassifier {
         if (missing > 0) {
             anomalies.add("the publisher returned no result for " + missing + " of " + byId.size() + " message(s)");
         }
-        return byId;
+        for (int i = 0; i < aligned.length; i++) {
+            aligned[i] = byId.get(batch.get(i).message().id());
+        }
+        return aligned;
     }
 
     /** The retry policy's backoff after {@code failures} failures, never failing. */

@@ -33,7 +33,7 @@ public final class RelayStore {
     public static final Instant PARKED = Instant.parse("9999-12-31T00:00:00Z");
     /** Bytes counted per row beyond payload and headers: the other columns, at their limits, stay below this. */
     static final int ROW_OVERHEAD = 2048;
-    /** Rows read per page when an ordered relay looks for the head message of each key. */
+    /** Largest page, in batches, when an ordered relay looks for the head message of each key. */
     private static final int SCAN_PAGE_FACTOR = 4;
     /** Smallest payload or headers value read inline by a claim, whatever the budget. */
     private static final int MIN_INLINE = 4096;
@@ -89,7 +89,8 @@ public final class RelayStore {
         int limit = limits.rows();
         Set<String> seen = new HashSet<>();
         Map<Long, String> chosen = new LinkedHashMap<>();
-        int page = limit * SCAN_PAGE_FACTOR;
+        // The first page is a little more than a batch (enough when keys are many); pages double while heads are few.
+        int page = limit + limit / 4;
         long after = Long.MIN_VALUE;
         int scanned = 0;
         try (PreparedStatement ps = c.prepareStatement("SELECT seq, message_key,"
@@ -117,6 +118,7 @@ public final class RelayStore {
                 if (rows < page) {
                     break;
                 }
+                page = Math.min(page * 2, limit * SCAN_PAGE_FACTOR);
             }
         }
         if (!chosen.isEmpty()) {
@@ -129,25 +131,21 @@ public final class RelayStore {
             return List.of();
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT " + claimColumns(limits) + " FROM " + table
-                + " WHERE seq IN (" + Sql.placeholders(chosen.size()) + ") AND available_at <= ? ORDER BY seq"
+                + " WHERE " + dialect.inLongs("seq", chosen.size()) + " AND available_at <= ? ORDER BY seq"
                 + dialect.skipLocked())) {
-            int i = Sql.bindLongs(ps, 1, chosen.keySet());
+            int i = dialect.bindLongs(ps, 1, chosen.keySet().stream().mapToLong(Long::longValue).toArray());
             dialect.setInstant(ps, i, now);
             return readClaims(c, ps, limits);
         }
     }
 
     /** {@code seq}, the message columns with large payloads and headers left out, and their sizes. */
-    private static String claimColumns(Limits limits) {
-        long inline = limits.inline();
-        return "seq, " + MessageStore.COLUMNS
-                .replace("payload,", "CASE WHEN OCTET_LENGTH(payload) <= " + inline + " THEN payload END,")
-                .replace("headers,", "CASE WHEN OCTET_LENGTH(headers) <= " + inline + " THEN headers END,")
-                + ", OCTET_LENGTH(payload), OCTET_LENGTH(headers)";
+    private String claimColumns(Limits limits) {
+        return "seq, " + messages.claimColumns(limits.inline()) + ", OCTET_LENGTH(payload), OCTET_LENGTH(headers)";
     }
 
     private List<Claimed> readClaims(Connection c, PreparedStatement ps, Limits limits) throws SQLException {
-        List<Claimed> claimed = new ArrayList<>();
+        List<Claimed> claimed = new ArrayList<>(limits.rows());
         Map<Long, Integer> withheld = new HashMap<>();
         long budget = limits.bytes();
         long inline = limits.inline();
@@ -173,7 +171,8 @@ public final class RelayStore {
             }
         }
         if (!withheld.isEmpty()) {
-            try (PreparedStatement ps2 = c.prepareStatement("SELECT seq, " + MessageStore.COLUMNS + " FROM " + table
+            try (PreparedStatement ps2 = c.prepareStatement("SELECT seq, " + messages.claimColumns(Long.MAX_VALUE)
+                    + " FROM " + table
                     + " WHERE seq IN (" + Sql.placeholders(withheld.size()) + ")")) {
                 Sql.bindLongs(ps2, 1, withheld.keySet());
                 try (ResultSet rs = ps2.executeQuery()) {
@@ -194,28 +193,28 @@ public final class RelayStore {
     /** A claimed row; headers that do not decode make it unreadable (dead-lettered) instead of failing the claim. */
     private Claimed read(ResultSet rs, long seq, long bytes, byte[] payload, String headers) throws SQLException {
         try {
-            return new Claimed(seq, messages.read(rs, 2, payload, headers), bytes, null);
+            return new Claimed(seq, messages.readClaimed(rs, 2, payload, headers), bytes, null);
         } catch (IllegalArgumentException e) {
-            return new Claimed(seq, messages.read(rs, 2, payload, null), bytes, e.getMessage());
+            return new Claimed(seq, messages.readClaimed(rs, 2, payload, null), bytes, e.getMessage());
         }
     }
 
     /** Deletes published rows in one statement. */
-    public int delete(Connection c, List<Long> seqs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE seq IN ("
-                + Sql.placeholders(seqs.size()) + ")" + dialect.deleteLimit(seqs.size()))) {
-            Sql.bindLongs(ps, 1, seqs);
+    public int delete(Connection c, long[] seqs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE "
+                + dialect.inLongs("seq", seqs.length) + dialect.deleteLimit(seqs.length))) {
+            dialect.bindLongs(ps, 1, seqs);
             return ps.executeUpdate();
         }
     }
 
     /** Keeps published rows for the retention window, parked where no claim finds them. */
-    public int markPublished(Connection c, List<Long> seqs, Instant now) throws SQLException {
+    public int markPublished(Connection c, long[] seqs, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
-                + " SET published_at = ?, available_at = ? WHERE seq IN (" + Sql.placeholders(seqs.size()) + ")")) {
+                + " SET published_at = ?, available_at = ? WHERE " + dialect.inLongs("seq", seqs.length))) {
             dialect.setInstant(ps, 1, now);
             dialect.setInstant(ps, 2, PARKED);
-            Sql.bindLongs(ps, 3, seqs);
+            dialect.bindLongs(ps, 3, seqs);
             return ps.executeUpdate();
         }
     }

@@ -1,0 +1,210 @@
+package dev.outbox.examples.bench;
+
+import dev.outbox.Ordering;
+import dev.outbox.Outbox;
+import dev.outbox.rabbitmq.RabbitTopology;
+import java.util.List;
+import java.util.Locale;
+import javax.sql.DataSource;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The relay beside a hand-written minimal relay and the raw client, for each broker, in one run on one machine:
+ * throughput (msg/s and the ratios), CPU microseconds and bytes allocated per message in this JVM, SQL statements
+ * and round trips per batch, unordered and ordered by key, 1 and 2 relays, a large backlog, and commit-to-ack
+ * latency at steady rates. Every relay here runs with its defaults (batch 500, 4 batches in flight); the hand-written
+ * relay with the same batch size and as many threads.
+ *
+ * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.RelayBench</pre>
+ *
+ * Arguments: messages per drain (default 200000), brokers (default {@code noop,kafka,rabbit,rabbit-quorum,sqs}),
+ * latency seconds per rate (default 10), messages of the large backlog run (default 1000000; 0 skips it).
+ * Database: {@code OUTBOX_BENCH_POSTGRES_URL}, else {@code OUTBOX_TEST_POSTGRES_URL}, else the local default.
+ */
+public final class RelayBench {
+    private static final int BATCH = 500;
+    private static final int LANES = 4;
+    private static final int COUNTED = 20_000;
+    /** Runs of each drain; the median is printed (this 2-core machine also runs the database and the brokers). */
+    private static final int REPEATS = 3;
+    private static final int WARM_UP = 50_000;
+
+    private RelayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int messages = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        List<String> sinks = List.of((args.length > 1 ? args[1] : "noop,kafka,rabbit,rabbit-quorum,sqs").split(","));
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int big = args.length > 3 ? Integer.parseInt(args[3]) : 1_000_000;
+        try (BenchDatabase db = new BenchDatabase("relay", 16)) {
+            System.out.printf("Relay benchmark on %s, %d messages of %d bytes per drain, %d keys, %d cores%n",
+                    db.describe(), messages, Messages.PAYLOAD_BYTES, Messages.KEYS,
+                    Runtime.getRuntime().availableProcessors());
+            for (String name : sinks) {
+                try (Sink sink = sink(name)) {
+                    run(db, sink, messages, seconds, name.equals("noop") ? big : 0, name.equals("noop")
+                            || name.equals("kafka"));
+                }
+            }
+        }
+    }
+
+    private static Sink sink(String name) throws Exception {
+        return switch (name) {
+            case "noop" -> new NoOpSink();
+            case "kafka" -> new KafkaSink();
+            case "rabbit" -> new RabbitSink(RabbitTopology.QueueType.CLASSIC);
+            case "rabbit-quorum" -> new RabbitSink(RabbitTopology.QueueType.QUORUM);
+            case "sqs" -> new SqsSink();
+            default -> throw new IllegalArgumentException("unknown broker " + name
+                    + ": use noop, kafka, rabbit, rabbit-quorum or sqs");
+        };
+    }
+
+    private static void run(BenchDatabase db, Sink sink, int messages, int seconds, int big, boolean more)
+            throws Exception {
+        DataSource ds = db.dataSource();
+        Outbox outbox = Outbox.builder().dataSource(ds).build();
+        outbox.schema().create();
+        String table = outbox.tables().message();
+        String destination = sink.destination("outbox-bench");
+        System.out.printf("%n== %s ==%n", sink.name());
+        System.out.printf("%-36s %10s %8s %8s %10s %12s%n", "", "msg/s", "ratio", "to", "CPU us/msg", "alloc B/msg");
+
+        double raw = sink.rawRate(destination, messages);
+        if (raw > 0) {
+            sink.purge(destination);
+            row("raw client, from memory", new Measured(raw, null), Double.NaN, "");
+        }
+        // Both relays warm up (JIT, caches, broker) before anything is measured.
+        hand(ds, table, sink, destination, WARM_UP);
+        drain(ds, outbox, sink, destination, Ordering.NONE, 1, WARM_UP);
+        Measured handWritten = median(() -> hand(ds, table, sink, destination, messages));
+        double handRate = handWritten.rate();
+        row("hand-written relay", handWritten, raw > 0 ? handRate / raw : Double.NaN, "raw");
+
+        Measured none = median(() -> drain(ds, outbox, sink, destination, Ordering.NONE, 1, messages));
+        row("library relay, NONE", none, none.rate() / handRate, "hand");
+        if (raw > 0) {
+            row("", new Measured(none.rate(), null), none.rate() / raw, "raw");
+        }
+        Measured byKey = median(() -> drain(ds, outbox, sink, destination, Ordering.BY_KEY, 1, messages));
+        row("library relay, BY_KEY", byKey, byKey.rate() / none.rate(), "NONE");
+        if (more) {
+            Measured two = median(() -> drain(ds, outbox, sink, destination, Ordering.NONE, 2, messages));
+            row("library relay, NONE, 2 relays", two, two.rate() / none.rate(), "1 relay");
+        }
+        if (big > 0) {
+            Measured large = drain(ds, outbox, sink, destination, Ordering.NONE, 1, big);
+            row("library relay, NONE, " + big / 1000 + "k backlog", large, large.rate() / none.rate(),
+                    messages / 1000 + "k");
+        }
+        statements(db, sink, destination, table);
+        if (more) {
+            System.out.printf("%-36s %10s %8s %8s %8s%n", "commit -> ack", "messages", "p50 ms", "p99 ms", "max ms");
+            for (int rate : new int[] {1_000, 5_000}) {
+                for (Ordering ordering : Ordering.values()) {
+                    if (rate == 1_000 || ordering == Ordering.NONE) {
+                        latency(ordering + " at " + rate + " msg/s", LibraryRelay.latency(ds, outbox,
+                                sink.publisher(), ordering, rate, seconds, destination));
+                    }
+                }
+            }
+        }
+        sink.purge(destination);
+    }
+
+    /** A rate and, where measured, its costs per message. */
+    private record Measured(double rate, Metrics.Cost cost) {
+    }
+
+    /** A measurement that may throw. */
+    @FunctionalInterface
+    private interface Run {
+        Measured run() throws Exception;
+    }
+
+    /** The run of median rate among {@value #REPEATS}. */
+    private static Measured median(Run run) throws Exception {
+        List<Measured> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < REPEATS; i++) {
+            runs.add(run.run());
+        }
+        runs.sort(java.util.Comparator.comparingDouble(Measured::rate));
+        return runs.get(REPEATS / 2);
+    }
+
+    /** One drain of a freshly filled outbox by the hand-written relay. */
+    private static Measured hand(DataSource ds, String table, Sink sink, String destination, int messages)
+            throws Exception {
+        Outbox outbox = Outbox.builder().dataSource(ds).build();
+        Messages.truncate(ds, outbox);
+        Messages.prefill(ds, outbox, messages, destination);
+        Metrics start = Metrics.now();
+        HandWrittenRelay.Result hand = HandWrittenRelay.drain(ds, table, sink, destination, BATCH, LANES, messages);
+        sink.purge(destination);
+        return new Measured(messages / hand.seconds(), hand.end().since(start, messages));
+    }
+
+    /** One drain of a freshly filled outbox by the library's relay(s). */
+    private static Measured drain(DataSource ds, Outbox outbox, Sink sink, String destination, Ordering ordering,
+                                  int relays, int messages) throws Exception {
+        Messages.truncate(ds, outbox);
+        Messages.prefill(ds, outbox, messages, destination);
+        Metrics start = Metrics.now();
+        LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, relays, messages);
+        Metrics.Cost cost = drain.end().since(start, messages);
+        sink.purge(destination);
+        if (!drain.finished()) {
+            System.out.println("   (did not finish within 10 minutes)");
+        }
+        return new Measured(messages / drain.seconds(), cost);
+    }
+
+    /** SQL statements and round trips per batch, counted on a short drain through a counting data source. */
+    private static void statements(BenchDatabase db, Sink sink, String destination, String table) throws Exception {
+        CountingDataSource.Counted counted = CountingDataSource.wrap(db.dataSource());
+        Outbox outbox = Outbox.builder().dataSource(counted.dataSource()).build();
+        StringBuilder line = new StringBuilder();
+        for (Ordering ordering : Ordering.values()) {
+            Messages.truncate(db.dataSource(), outbox);
+            Messages.prefill(db.dataSource(), outbox, COUNTED, destination);
+            long statements = counted.counts().statements();
+            long trips = counted.counts().roundTrips();
+            LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, 1, COUNTED);
+            line.append(String.format(Locale.ROOT, "%s %.1f statements, %.1f round trips; ", ordering,
+                    per(counted.counts().statements() - statements, drain.batches()),
+                    per(counted.counts().roundTrips() - trips, drain.batches())));
+        }
+        Messages.truncate(db.dataSource(), outbox);
+        Messages.prefill(db.dataSource(), outbox, COUNTED, destination);
+        long statements = counted.counts().statements();
+        long trips = counted.counts().roundTrips();
+        HandWrittenRelay.Result hand = HandWrittenRelay.drain(counted.dataSource(), table, sink, destination, BATCH,
+                LANES, COUNTED);
+        line.append(String.format(Locale.ROOT, "hand-written %.1f statements, %.1f round trips",
+                per(counted.counts().statements() - statements, hand.batches()),
+                per(counted.counts().roundTrips() - trips, hand.batches())));
+        System.out.println("per batch: " + line);
+        sink.purge(destination);
+    }
+
+    private static double per(long count, long batches) {
+        return (double) count / Math.max(1, batches);
+    }
+
+    private static void row(String label, Measured measured, double ratio, String to) {
+        Metrics.Cost shown = measured.cost();
+        System.out.printf(Locale.ROOT, "%-36s %10.0f %8s %8s %10s %12s%n", label, measured.rate(),
+                Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio), to,
+                shown == null ? "" : String.format(Locale.ROOT, "%.1f", shown.cpuMicros()),
+                shown == null ? "" : String.format(Locale.ROOT, "%.0f", shown.allocatedBytes()));
+    }
+
+    private static void latency(String label, Histogram histogram) {
+        System.out.printf(Locale.ROOT, "%-36s %10d %8.2f %8.2f %8.2f%n", label, histogram.getTotalCount(),
+                histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0,
+                histogram.getMaxValue() / 1000.0);
+    }
+}
