@@ -111,10 +111,7 @@ public final class Outbox {
             MessageStore target = runtime.database().stores(connection).messages();
             rows = prepare(messages, target.dialect());
             requireTransaction(connection);
-            target.insert(connection, rows);
-            if (notifyRelays) {
-                target.notifyRelays(connection);
-            }
+            target.insert(connection, rows, notifyRelays);
         } catch (SQLException e) {
             throw new OutboxStoreException("Could not write " + messages.size() + " outbox message(s) to "
                     + runtime.database().tables().message() + ": " + Reasons.of(e)

@@ -32,6 +32,8 @@ public final class MessageStore {
     private final String claimColumns;
     private final boolean claimMicros;
     private final String insert;
+    /** The insert of one row and the wake-up in one round trip, where the dialect allows; else null. */
+    private final String insertAndWakeUp;
     private final String insertAt;
     private final String selectById;
     private final String wakeUp;
@@ -51,10 +53,29 @@ public final class MessageStore {
         this.selectById = "SELECT " + COLUMNS + " FROM " + tables.message() + " WHERE id = ?";
         this.wakeUp = dialect.wakeUpStatement().orElse(null);
         this.channel = tables.message();
+        this.insertAndWakeUp = wakeUp != null && dialect.sendsStatementsTogether() ? insert + "; " + wakeUp : null;
     }
 
     public Dialect dialect() {
         return dialect;
+    }
+
+    /**
+     * Inserts the rows and, when {@code wakeUp}, runs the dialect's wake-up notification in the same transaction; a
+     * single row and its wake-up go in one round trip where the dialect allows.
+     */
+    public void insert(Connection connection, List<OutboundMessage> messages, boolean wakeUp) throws SQLException {
+        if (wakeUp && insertAndWakeUp != null && messages.size() == 1) {
+            try (PreparedStatement ps = connection.prepareStatement(insertAndWakeUp)) {
+                ps.setString(bind(ps, 1, messages.get(0)), channel);
+                ps.execute();
+            }
+            return;
+        }
+        insert(connection, messages);
+        if (wakeUp) {
+            notifyRelays(connection);
+        }
     }
 
     /** Inserts the rows as one JDBC batch (one statement for a single row). */
@@ -87,7 +108,7 @@ public final class MessageStore {
     }
 
     /** Runs the dialect's wake-up notification in the caller's transaction, where the dialect has one. */
-    public void notifyRelays(Connection connection) throws SQLException {
+    private void notifyRelays(Connection connection) throws SQLException {
         if (wakeUp != null) {
             try (PreparedStatement ps = connection.prepareStatement(wakeUp)) {
                 ps.setString(1, channel);

@@ -41,6 +41,12 @@ public final class PostgresDialect extends ObjectTypesDialect {
         return Optional.of("SELECT pg_notify(?, NULL)");
     }
 
+    /** pgjdbc sends the statements of one prepared statement with a single sync: one round trip. */
+    @Override
+    public boolean sendsStatementsTogether() {
+        return true;
+    }
+
     /**
      * Reads {@code timestamptz} values the driver received in binary (8 bytes: microseconds since 2000-01-01 UTC,
      * as prepared statements receive them) without the date-time objects the driver would build; text values go

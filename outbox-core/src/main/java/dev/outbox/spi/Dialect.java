@@ -164,4 +164,12 @@ public interface Dialect {
     default Optional<String> wakeUpStatement() {
         return Optional.empty();
     }
+
+    /**
+     * Whether the driver sends several statements separated by {@code ;} in one prepared statement, in one round
+     * trip; the writer then sends its insert and the {@link #wakeUpStatement()} together. False by default.
+     */
+    default boolean sendsStatementsTogether() {
+        return false;
+    }
 }

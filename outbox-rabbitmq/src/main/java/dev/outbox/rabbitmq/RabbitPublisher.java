@@ -4,13 +4,11 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.outbox.OutboxConfigurationException;
-import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PublishResult;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -114,8 +112,7 @@ public final class RabbitPublisher implements MessagePublisher {
         }
         AMQP.BasicProperties props;
         try {
-            props = RabbitEnvelope.properties(Envelope.headers(m), m.id().toString(), m.correlationId(), m.type(),
-                    m.contentType(), Date.from(m.createdAt()));
+            props = RabbitEnvelope.properties(m);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), e.getMessage(), e));
         }

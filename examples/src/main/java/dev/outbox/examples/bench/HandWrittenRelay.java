@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 
 /**
@@ -26,13 +25,13 @@ final class HandWrittenRelay {
     }
 
     /** What a drain took: seconds, batches, and this JVM's CPU and allocation before its threads ended. */
-    record Result(double seconds, long batches, Metrics end) {
+    record Result(double seconds, Phases phases, Metrics end) {
     }
 
     static Result drain(DataSource dataSource, String table, Sink sink, String destination, int batchSize,
                         int threads, long messages) throws Exception {
         AtomicLong done = new AtomicLong();
-        LongAdder batches = new LongAdder();
+        Phases phases = new Phases();
         AtomicReference<Exception> failure = new AtomicReference<>();
         CountDownLatch finished = new CountDownLatch(threads);
         CountDownLatch measured = new CountDownLatch(1);
@@ -47,6 +46,7 @@ final class HandWrittenRelay {
                      PreparedStatement remove = c.prepareStatement(delete)) {
                     c.setAutoCommit(false);
                     while (done.get() < messages && failure.get() == null) {
+                        long claimStart = System.nanoTime();
                         List<Long> seqs = new ArrayList<>(batchSize);
                         List<OutboundMessage> batch = new ArrayList<>(batchSize);
                         try (ResultSet rs = select.executeQuery()) {
@@ -63,13 +63,16 @@ final class HandWrittenRelay {
                             c.commit();
                             continue;
                         }
+                        long publishStart = System.nanoTime();
                         sink.sendAndAwait(destination, batch);
+                        long completeStart = System.nanoTime();
                         Array ids = c.createArrayOf("bigint", seqs.toArray());
                         remove.setArray(1, ids);
                         remove.executeUpdate();
                         c.commit();
                         done.addAndGet(batch.size());
-                        batches.increment();
+                        phases.add(publishStart - claimStart, completeStart - publishStart,
+                                System.nanoTime() - completeStart);
                     }
                 } catch (Exception e) {
                     failure.compareAndSet(null, e);
@@ -92,6 +95,6 @@ final class HandWrittenRelay {
         if (failure.get() != null) {
             throw failure.get();
         }
-        return new Result(seconds, batches.sum(), end);
+        return new Result(seconds, phases, end);
     }
 }

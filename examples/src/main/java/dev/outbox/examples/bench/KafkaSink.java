@@ -6,6 +6,7 @@ import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.testing.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class KafkaSink implements Sink {
     private static final int PARTITIONS = 4;
+    private static final int RAW_WARM_UP = 50_000;
 
     private final EmbeddedKafka embedded;
     private final String bootstrap;
@@ -65,17 +68,29 @@ final class KafkaSink implements Sink {
 
     @Override
     public double rawRate(String destination, int messages) throws Exception {
+        rawSend(destination, Math.min(messages, RAW_WARM_UP));
+        return rawSend(destination, messages);
+    }
+
+    private double rawSend(String destination, int messages) throws Exception {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(messages);
+        for (int i = 0; i < messages; i++) {
+            records.add(record(destination, Messages.outbound(i, destination)));
+        }
         CountDownLatch acked = new CountDownLatch(messages);
         AtomicReference<Exception> failure = new AtomicReference<>();
+        Callback callback = (metadata, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            }
+            acked.countDown();
+        };
         long start = System.nanoTime();
-        for (int i = 0; i < messages; i++) {
-            raw.send(record(destination, Messages.outbound(i, destination)), (metadata, error) -> {
-                if (error != null) {
-                    failure.compareAndSet(null, error);
-                }
-                acked.countDown();
-            });
-        }
+        Sink.inShares(messages, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                raw.send(records.get(i), callback);
+            }
+        });
         if (!acked.await(10, TimeUnit.MINUTES) || failure.get() != null) {
             throw new IllegalStateException("raw sends failed or timed out", failure.get());
         }

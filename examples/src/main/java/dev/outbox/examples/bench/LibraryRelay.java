@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -34,19 +33,19 @@ final class LibraryRelay {
      * A drain: wall time, batches, whether every message was acked within ten minutes, and this JVM's CPU and
      * allocation at its end, taken before the relay's threads stop (their allocation counts go with them).
      */
-    record Drain(double seconds, long batches, boolean finished, Metrics end) {
+    record Drain(double seconds, Phases phases, boolean finished, Metrics end) {
     }
 
     /** Runs {@code relays} relays with their defaults (and {@code ordering}) until {@code messages} are acked. */
     static Drain drain(Outbox outbox, MessagePublisher publisher, Ordering ordering, int relays, long messages)
             throws InterruptedException {
         AtomicLong acked = new AtomicLong();
-        LongAdder batches = new LongAdder();
+        Phases phases = new Phases();
         CountDownLatch done = new CountDownLatch(1);
         OutboxListener counter = new OutboxListener() {
             @Override
             public void batchCompleted(int size, Duration claim, Duration publish, Duration complete) {
-                batches.increment();
+                phases.add(claim.toNanos(), publish.toNanos(), complete.toNanos());
                 if (acked.addAndGet(size) >= messages) {
                     done.countDown();
                 }
@@ -64,7 +63,7 @@ final class LibraryRelay {
         double seconds = (System.nanoTime() - start) / 1e9;
         Metrics end = Metrics.now();
         started.forEach(OutboxRelay::close);
-        return new Drain(seconds, batches.sum(), finished, end);
+        return new Drain(seconds, phases, finished, end);
     }
 
     /**

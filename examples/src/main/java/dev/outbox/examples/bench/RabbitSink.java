@@ -9,6 +9,7 @@ import dev.outbox.rabbitmq.RabbitTopology;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * message the publisher does (properties and headers).
  */
 final class RabbitSink implements Sink {
-    /** Unconfirmed messages the raw publisher keeps in flight: more than the relay's batches hold. */
-    private static final int RAW_WINDOW = 2_000;
+    /** Unconfirmed messages each raw channel keeps in flight: as many as a relay's batch. */
+    private static final int RAW_WINDOW = 500;
+    private static final int RAW_WARM_UP = 20_000;
 
     private final RabbitTopology.QueueType type;
     private final Connection connection;
@@ -65,34 +67,49 @@ final class RabbitSink implements Sink {
 
     @Override
     public double rawRate(String destination, int messages) throws Exception {
-        Semaphore window = new Semaphore(RAW_WINDOW);
-        CountDownLatch confirmed = new CountDownLatch(messages);
-        AtomicLong lastConfirmed = new AtomicLong();
-        try (Channel channel = connection.createChannel()) {
-            channel.confirmSelect();
-            channel.addConfirmListener((tag, multiple) -> {
-                long released = multiple ? tag - lastConfirmed.getAndSet(tag) : 1;
-                if (!multiple) {
-                    lastConfirmed.accumulateAndGet(tag, Math::max);
-                }
-                window.release((int) released);
-                for (long i = 0; i < released; i++) {
-                    confirmed.countDown();
-                }
-            }, (tag, multiple) -> {
-                throw new IllegalStateException("broker nacked raw publish " + tag);
-            });
-            long start = System.nanoTime();
-            for (int i = 0; i < messages; i++) {
-                window.acquire();
-                OutboundMessage m = Messages.outbound(i, destination);
-                channel.basicPublish("", destination, true, properties(m), m.payload());
-            }
-            if (!confirmed.await(10, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("raw publishing was not confirmed within 10 minutes");
-            }
-            return messages / ((System.nanoTime() - start) / 1e9);
+        rawSend(destination, Math.min(messages, RAW_WARM_UP));
+        purge(destination);
+        return rawSend(destination, messages);
+    }
+
+    /** Each share on a channel of its own, with up to {@value #RAW_WINDOW} messages awaiting confirms. */
+    private double rawSend(String destination, int messages) throws Exception {
+        List<OutboundMessage> batch = new ArrayList<>(messages);
+        List<AMQP.BasicProperties> props = new ArrayList<>(messages);
+        for (int i = 0; i < messages; i++) {
+            OutboundMessage m = Messages.outbound(i, destination);
+            batch.add(m);
+            props.add(properties(m));
         }
+        long start = System.nanoTime();
+        Sink.inShares(messages, (from, to) -> {
+            Semaphore window = new Semaphore(RAW_WINDOW);
+            CountDownLatch confirmed = new CountDownLatch(to - from);
+            AtomicLong lastConfirmed = new AtomicLong();
+            try (Channel channel = connection.createChannel()) {
+                channel.confirmSelect();
+                channel.addConfirmListener((tag, multiple) -> {
+                    long released = multiple ? tag - lastConfirmed.getAndSet(tag) : 1;
+                    if (!multiple) {
+                        lastConfirmed.accumulateAndGet(tag, Math::max);
+                    }
+                    window.release((int) released);
+                    for (long i = 0; i < released; i++) {
+                        confirmed.countDown();
+                    }
+                }, (tag, multiple) -> {
+                    throw new IllegalStateException("broker nacked raw publish " + tag);
+                });
+                for (int i = from; i < to; i++) {
+                    window.acquire();
+                    channel.basicPublish("", destination, true, props.get(i), batch.get(i).payload());
+                }
+                if (!confirmed.await(10, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("raw publishing was not confirmed within 10 minutes");
+                }
+            }
+        });
+        return messages / ((System.nanoTime() - start) / 1e9);
     }
 
     @Override

@@ -75,7 +75,7 @@ public final class RelayBench {
         double raw = sink.rawRate(destination, messages);
         if (raw > 0) {
             sink.purge(destination);
-            row("raw client, from memory", new Measured(raw, null), Double.NaN, "");
+            row("raw client, from memory", new Measured(raw, null, null), Double.NaN, "");
         }
         // Both relays warm up (JIT, caches, broker) before anything is measured.
         hand(ds, table, sink, destination, WARM_UP);
@@ -87,7 +87,7 @@ public final class RelayBench {
         Measured none = median(() -> drain(ds, outbox, sink, destination, Ordering.NONE, 1, messages));
         row("library relay, NONE", none, none.rate() / handRate, "hand");
         if (raw > 0) {
-            row("", new Measured(none.rate(), null), none.rate() / raw, "raw");
+            row("", new Measured(none.rate(), null, null), none.rate() / raw, "raw");
         }
         Measured byKey = median(() -> drain(ds, outbox, sink, destination, Ordering.BY_KEY, 1, messages));
         row("library relay, BY_KEY", byKey, byKey.rate() / none.rate(), "NONE");
@@ -100,6 +100,8 @@ public final class RelayBench {
             row("library relay, NONE, " + big / 1000 + "k backlog", large, large.rate() / none.rate(),
                     messages / 1000 + "k");
         }
+        System.out.printf("per batch: hand-written %s; NONE %s; BY_KEY %s%n", handWritten.phases(), none.phases(),
+                byKey.phases());
         statements(db, sink, destination, table);
         if (more) {
             System.out.printf("%-36s %10s %8s %8s %8s%n", "commit -> ack", "messages", "p50 ms", "p99 ms", "max ms");
@@ -116,7 +118,7 @@ public final class RelayBench {
     }
 
     /** A rate and, where measured, its costs per message. */
-    private record Measured(double rate, Metrics.Cost cost) {
+    private record Measured(double rate, Metrics.Cost cost, Phases phases) {
     }
 
     /** A measurement that may throw. */
@@ -144,7 +146,7 @@ public final class RelayBench {
         Metrics start = Metrics.now();
         HandWrittenRelay.Result hand = HandWrittenRelay.drain(ds, table, sink, destination, BATCH, LANES, messages);
         sink.purge(destination);
-        return new Measured(messages / hand.seconds(), hand.end().since(start, messages));
+        return new Measured(messages / hand.seconds(), hand.end().since(start, messages), hand.phases());
     }
 
     /** One drain of a freshly filled outbox by the library's relay(s). */
@@ -159,7 +161,7 @@ public final class RelayBench {
         if (!drain.finished()) {
             System.out.println("   (did not finish within 10 minutes)");
         }
-        return new Measured(messages / drain.seconds(), cost);
+        return new Measured(messages / drain.seconds(), cost, drain.phases());
     }
 
     /** SQL statements and round trips per batch, counted on a short drain through a counting data source. */
@@ -174,8 +176,8 @@ public final class RelayBench {
             long trips = counted.counts().roundTrips();
             LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, 1, COUNTED);
             line.append(String.format(Locale.ROOT, "%s %.1f statements, %.1f round trips; ", ordering,
-                    per(counted.counts().statements() - statements, drain.batches()),
-                    per(counted.counts().roundTrips() - trips, drain.batches())));
+                    per(counted.counts().statements() - statements, drain.phases().batches()),
+                    per(counted.counts().roundTrips() - trips, drain.phases().batches())));
         }
         Messages.truncate(db.dataSource(), outbox);
         Messages.prefill(db.dataSource(), outbox, COUNTED, destination);
@@ -184,8 +186,8 @@ public final class RelayBench {
         HandWrittenRelay.Result hand = HandWrittenRelay.drain(counted.dataSource(), table, sink, destination, BATCH,
                 LANES, COUNTED);
         line.append(String.format(Locale.ROOT, "hand-written %.1f statements, %.1f round trips",
-                per(counted.counts().statements() - statements, hand.batches()),
-                per(counted.counts().roundTrips() - trips, hand.batches())));
+                per(counted.counts().statements() - statements, hand.phases().batches()),
+                per(counted.counts().roundTrips() - trips, hand.phases().batches())));
         System.out.println("per batch: " + line);
         sink.purge(destination);
     }

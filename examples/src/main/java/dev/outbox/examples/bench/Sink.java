@@ -2,7 +2,9 @@ package dev.outbox.examples.bench;
 
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A broker as the benchmark drives it three ways, with the same client settings: through the library's publisher,
@@ -20,10 +22,44 @@ interface Sink extends AutoCloseable {
     MessagePublisher publisher();
 
     /**
-     * The raw client's best rate, in messages per second, sending {@code messages} records like the relay's from
-     * memory with as much in flight as the relay has; 0 when there is no client (no-op).
+     * The raw client's best rate, in messages per second, sending {@code messages} records like the relay's, built
+     * beforehand, from {@link #RAW_THREADS} threads after a warm-up; 0 when there is no client (no-op).
      */
     double rawRate(String destination, int messages) throws Exception;
+
+    /** Threads the raw clients send from memory with: as many as the relays' lanes. */
+    int RAW_THREADS = 4;
+
+    /** A share {@code [from, to)} of the messages, sent by one thread. */
+    @FunctionalInterface
+    interface Share {
+        void send(int from, int to) throws Exception;
+    }
+
+    /** Sends {@code count} messages in {@link #RAW_THREADS} shares on threads of their own; returns when all are done. */
+    static void inShares(int count, Share share) throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        for (int t = 0; t < RAW_THREADS; t++) {
+            int from = (int) ((long) count * t / RAW_THREADS);
+            int to = (int) ((long) count * (t + 1) / RAW_THREADS);
+            Thread thread = new Thread(() -> {
+                try {
+                    share.send(from, to);
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "raw-" + t);
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
 
     /** Sends a batch with the raw client and returns once the broker acked every message. */
     void sendAndAwait(String destination, List<OutboundMessage> batch) throws Exception;

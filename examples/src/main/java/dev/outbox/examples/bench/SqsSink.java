@@ -32,6 +32,7 @@ final class SqsSink implements Sink {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Requests in flight for the raw sender: as many as four batches of 500 make. */
     private static final int RAW_WINDOW = 200;
+    private static final int RAW_WARM_UP = 10_000;
 
     private final EmbeddedElasticMq embedded;
     private final String endpoint;
@@ -67,6 +68,12 @@ final class SqsSink implements Sink {
 
     @Override
     public double rawRate(String destination, int messages) {
+        rawSend(destination, Math.min(messages, RAW_WARM_UP));
+        purge(destination);
+        return rawSend(destination, messages);
+    }
+
+    private double rawSend(String destination, int messages) {
         Semaphore window = new Semaphore(RAW_WINDOW);
         List<CompletableFuture<?>> sent = new ArrayList<>();
         long start = System.nanoTime();

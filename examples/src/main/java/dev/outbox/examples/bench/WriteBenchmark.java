@@ -6,80 +6,124 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 /**
- * Write overhead of the outbox on PostgreSQL: the time of a business transaction that inserts one row, alone and
- * with one or ten outbox messages (200-byte payloads), single-threaded, commit included.
+ * What the outbox adds to a business transaction on PostgreSQL: a transaction that inserts one order row, alone,
+ * with a second plain INSERT of the same size as a message (the yardstick: any second write costs this much), and
+ * with one or ten outbox messages, with and without the NOTIFY that wakes relays at commit. At 1, 8 and 32
+ * concurrent writers, as a NOTIFY serialises commits. Each cell is throughput and latency; the ratio is the
+ * transaction's time over the row-only transaction's at the same concurrency (wall time per transaction).
  *
  * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.WriteBenchmark</pre>
  *
- * Arguments: transactions per scenario (default 5000). Server: OUTBOX_BENCH_POSTGRES_URL, else
- * OUTBOX_TEST_POSTGRES_URL, else jdbc:postgresql://127.0.0.1:5432/test?user=postgres.
+ * Arguments: transactions per scenario and concurrency (default 10000), writer counts (default {@code 1,8,32}).
+ * Server: {@code OUTBOX_BENCH_POSTGRES_URL}, else {@code OUTBOX_TEST_POSTGRES_URL}, else the local default.
  */
 public final class WriteBenchmark {
-    private static final int WARMUP = 2000;
-    private static final byte[] PAYLOAD = new byte[200];
+    private static final byte[] PAYLOAD = new byte[Messages.PAYLOAD_BYTES];
+    private static final int MAX_WRITERS = 32;
 
-    private final Outbox outbox;
-    private final Outbox quietOutbox;
+    private final Outbox notifying;
+    private final Outbox quiet;
     private final DataSource dataSource;
     private final AtomicLong orderIds = new AtomicLong();
 
     private WriteBenchmark(DataSource dataSource) {
         this.dataSource = dataSource;
-        this.outbox = Outbox.builder().dataSource(dataSource).build();
-        this.quietOutbox = Outbox.builder().dataSource(dataSource).notifyRelays(false).build();
+        this.notifying = Outbox.builder().dataSource(dataSource).build();
+        this.quiet = Outbox.builder().dataSource(dataSource).notifyRelays(false).build();
+    }
+
+    /** The extra writes of a scenario, in the transaction of {@code c}. */
+    @FunctionalInterface
+    private interface Extra {
+        void write(Connection c, long orderId) throws SQLException;
+    }
+
+    private record Scenario(String name, Extra extra) {
     }
 
     public static void main(String[] args) throws Exception {
-        int transactions = args.length > 0 ? Integer.parseInt(args[0]) : 5000;
-        try (BenchDatabase db = new BenchDatabase("write", 2)) {
+        int transactions = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int[] writerCounts = Arrays.stream((args.length > 1 ? args[1] : "1,8,32").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        try (BenchDatabase db = new BenchDatabase("write", MAX_WRITERS)) {
             WriteBenchmark bench = new WriteBenchmark(db.dataSource());
-            bench.outbox.schema().create();
+            bench.notifying.schema().create();
             try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE orders (id BIGINT PRIMARY KEY, customer VARCHAR(64), total INT)");
+                s.execute("CREATE TABLE order_events (id BIGSERIAL PRIMARY KEY, order_id BIGINT, payload BYTEA)");
             }
-            System.out.printf("Write overhead on %s, %d transactions per scenario, 200-byte payloads%n",
-                    db.describe(), transactions);
-            System.out.printf("%-44s %10s %10s %10s%n", "scenario", "median µs", "p99 µs", "tx/s");
-            double base = bench.run("order row only", transactions, 0, bench.outbox);
-            bench.run("order row + 1 message", transactions, 1, bench.outbox, base);
-            bench.run("order row + 1 message (notifyRelays=false)", transactions, 1, bench.quietOutbox, base);
-            bench.run("order row + 10 messages (writeAll)", transactions, 10, bench.outbox, base);
+            List<Scenario> scenarios = List.of(
+                    new Scenario("order row only", (c, id) -> { }),
+                    new Scenario("+ plain INSERT (yardstick)", bench::plainInsert),
+                    new Scenario("+ 1 outbox message", (c, id) -> bench.notifying.write(c, message(id))),
+                    new Scenario("+ 1 outbox message, no NOTIFY", (c, id) -> bench.quiet.write(c, message(id))),
+                    new Scenario("+ 10 outbox messages (writeAll)", (c, id) -> bench.notifying.writeAll(c,
+                            Collections.nCopies(10, message(id)))));
+            System.out.printf("Write overhead on %s, %d transactions per cell, %d-byte payloads, %d cores%n",
+                    db.describe(), transactions, PAYLOAD.length, Runtime.getRuntime().availableProcessors());
+            for (int writers : writerCounts) {
+                System.out.printf(Locale.ROOT, "%n%d writer(s)%n%-34s %10s %10s %10s %8s%n", writers, "", "tx/s",
+                        "median us", "p99 us", "ratio");
+                double base = Double.NaN;
+                for (Scenario scenario : scenarios) {
+                    bench.run(scenario, Math.min(transactions, 2_000), writers);
+                    Result result = bench.run(scenario, transactions, writers);
+                    if (Double.isNaN(base)) {
+                        base = result.rate();
+                    }
+                    System.out.printf(Locale.ROOT, "%-34s %10.0f %10.1f %10.1f %8.2f%n", scenario.name(),
+                            result.rate(), result.medianMicros(), result.p99Micros(), base / result.rate());
+                }
+            }
         }
     }
 
-    private double run(String name, int transactions, int messages, Outbox writer) throws SQLException {
-        return run(name, transactions, messages, writer, Double.NaN);
+    private record Result(double rate, double medianMicros, double p99Micros) {
     }
 
-    private double run(String name, int transactions, int messages, Outbox writer, double baseMedian)
-            throws SQLException {
-        for (int i = 0; i < WARMUP; i++) {
-            transaction(messages, writer);
-        }
+    /** {@code transactions} transactions shared by {@code writers} threads; wall-clock rate and latencies. */
+    private Result run(Scenario scenario, int transactions, int writers) throws Exception {
         long[] nanos = new long[transactions];
+        AtomicLong next = new AtomicLong();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(writers);
         long start = System.nanoTime();
-        for (int i = 0; i < transactions; i++) {
-            long t0 = System.nanoTime();
-            transaction(messages, writer);
-            nanos[i] = System.nanoTime() - t0;
+        for (int w = 0; w < writers; w++) {
+            new Thread(() -> {
+                try {
+                    for (long i = next.getAndIncrement(); i < transactions; i = next.getAndIncrement()) {
+                        long t0 = System.nanoTime();
+                        transaction(scenario.extra());
+                        nanos[(int) i] = System.nanoTime() - t0;
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
+            }, "writer-" + w).start();
         }
+        done.await();
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (failure.get() != null) {
+            throw failure.get();
+        }
         Arrays.sort(nanos);
-        double median = nanos[transactions / 2] / 1000.0;
-        double p99 = nanos[(int) (transactions * 0.99)] / 1000.0;
-        System.out.printf("%-44s %10.1f %10.1f %10.0f%s%n", name, median, p99, transactions / seconds,
-                Double.isNaN(baseMedian) ? "" : String.format("   (+%.1f µs median over row only)", median - baseMedian));
-        return median;
+        return new Result(transactions / seconds, nanos[transactions / 2] / 1000.0,
+                nanos[(int) (transactions * 0.99)] / 1000.0);
     }
 
-    private void transaction(int messages, Outbox writer) throws SQLException {
+    private void transaction(Extra extra) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             long orderId = orderIds.incrementAndGet();
@@ -89,16 +133,16 @@ public final class WriteBenchmark {
                 ps.setInt(3, 1999);
                 ps.executeUpdate();
             }
-            if (messages == 1) {
-                writer.write(c, message(orderId));
-            } else if (messages > 1) {
-                List<OutboxMessage> batch = new ArrayList<>(messages);
-                for (int i = 0; i < messages; i++) {
-                    batch.add(message(orderId));
-                }
-                writer.writeAll(c, batch);
-            }
+            extra.write(c, orderId);
             c.commit();
+        }
+    }
+
+    private void plainInsert(Connection c, long orderId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO order_events (order_id, payload) VALUES (?, ?)")) {
+            ps.setLong(1, orderId);
+            ps.setBytes(2, PAYLOAD);
+            ps.executeUpdate();
         }
     }
 
