@@ -6,9 +6,11 @@ import dev.outbox.internal.TracePropagators;
 import dev.outbox.internal.consumer.ConsumerTransaction;
 import dev.outbox.internal.consumer.DeadLetterRows;
 import dev.outbox.internal.consumer.Failures;
+import dev.outbox.internal.consumer.JdbiTransactions;
 import dev.outbox.jdbc.JdbcDeduplicationStore;
 import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.ConsumerListener;
+import dev.outbox.spi.ConsumerTransactions;
 import dev.outbox.spi.DeadLetterPolicy;
 import dev.outbox.spi.DeduplicationStore;
 import dev.outbox.spi.Dialect;
@@ -102,7 +104,8 @@ public final class IdempotentConsumer implements MessageProcessor {
         maxDeadLetterPayloadBytes = b.maxDeadLetterPayloadBytes;
         fallbackId = b.fallbackId;
         listeners = List.copyOf(b.listeners);
-        transaction = new ConsumerTransaction(jdbi, store, name, b.tracePropagator != null ? b.tracePropagator
+        transaction = new ConsumerTransaction(b.transactions != null ? b.transactions : new JdbiTransactions(jdbi),
+                store, name, b.tracePropagator != null ? b.tracePropagator
                 : TracePropagators.detect());
     }
 
@@ -296,6 +299,7 @@ public final class IdempotentConsumer implements MessageProcessor {
         private FallbackId fallbackId;
         private final List<ConsumerListener> listeners = new ArrayList<>();
         private TraceContextPropagator tracePropagator;
+        private ConsumerTransactions transactions;
         private Clock clock = Clock.systemUTC();
 
         private Builder(String name) {
@@ -396,6 +400,16 @@ public final class IdempotentConsumer implements MessageProcessor {
         /** Restores the producer's trace context around the handler; default OpenTelemetry when present. */
         public Builder tracePropagator(TraceContextPropagator tracePropagator) {
             this.tracePropagator = tracePropagator;
+            return this;
+        }
+
+        /**
+         * Runs each attempt in a transaction of a framework's (e.g. the Spring Boot starter's), so that the handler's
+         * writes through the framework's tools commit with the deduplication record; default a Jdbi handle of the
+         * consumer's own per attempt.
+         */
+        public Builder transactions(ConsumerTransactions transactions) {
+            this.transactions = transactions;
             return this;
         }
 

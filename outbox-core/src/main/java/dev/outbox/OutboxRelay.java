@@ -24,10 +24,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -117,7 +117,6 @@ public final class OutboxRelay implements AutoCloseable {
     private Housekeeping housekeeping;
     private NotificationListener listener;
     private ScheduledExecutorService timer;
-    private ExecutorService publishCalls;
 
     private OutboxRelay(Outbox outbox, RelaySettings settings) {
         this.outbox = outbox;
@@ -154,7 +153,6 @@ public final class OutboxRelay implements AutoCloseable {
         PoolCheck.verify(settings, runtime.dataSource().orElse(null), listens);
         running = true;
         timer = Executors.newSingleThreadScheduledExecutor(threads(threadPrefix + "-timer"));
-        publishCalls = Executors.newCachedThreadPool(threads(threadPrefix + "-publish-"));
         housekeeping = new Housekeeping(database, settings.relayId(), runtime.clock(), wakeUp);
         if (settings.ordering() == Ordering.BY_KEY) {
             leases = new PartitionLeases(dialect, database.tables(), settings.relayId(), runtime.partitions(),
@@ -166,19 +164,20 @@ public final class OutboxRelay implements AutoCloseable {
         }
         RelayEvents events = new RelayEvents(settings.relayId(), settings.listeners(), settings.warnAfterAttempts());
         Claims claims = new Claims(database, settings, leases);
-        GuardedPublisher publisher = new GuardedPublisher(settings.publisher(), publishCalls,
-                settings.publishTimeout());
+        GuardedPublisher publisher = new GuardedPublisher(settings.publisher(), settings.publishTimeout());
         Batches batches = new Batches(claims, publisher, new OutcomeClassifier(settings.retryPolicy(),
                 settings.deadLetterPolicy()), new DeadLetterCopies(settings.deadLetterPolicy(), publisher,
                 database.tables().deadLetter()), events, runtime);
-        lanes = new Lanes(settings, claims, batches, events, runtime.clock());
+        lanes = new Lanes(settings, claims, batches, events, runtime.clock(), threadPrefix);
+        long watchMillis = Math.max(10, Math.min(1_000, settings.publishTimeout().toMillis() / 4));
+        timer.scheduleWithFixedDelay(lanes::replaceStuck, watchMillis, watchMillis, TimeUnit.MILLISECONDS);
         runtime.onCommit(wakeUp);
         if (listens) {
             listener = new NotificationListener(database, settings.relayId(), wakeUp, settings.maxPoll(),
                     threadPrefix + "-listen");
             listener.start();
         }
-        lanes.start(threadPrefix);
+        lanes.start();
         log.info("Outbox relay {} started on {} ({} ordering, batch {} / {} bytes, {} lanes, dialect {})",
                 settings.relayId(), database.tables().message(), settings.ordering(), settings.batchSize(),
                 settings.maxBatchBytes(), settings.maxInFlight(), dialect.name());
@@ -217,7 +216,6 @@ public final class OutboxRelay implements AutoCloseable {
         runtime.removeOnCommit(wakeUp);
         lanes.stop(timeout);
         timer.shutdownNow();
-        publishCalls.shutdownNow();
         if (leases != null) {
             housekeeping.release(leases, settings.leaseTimeout());
         }

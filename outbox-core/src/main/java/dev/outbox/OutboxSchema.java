@@ -2,8 +2,10 @@ package dev.outbox;
 
 import dev.outbox.internal.Database;
 import dev.outbox.internal.SchemaScript;
+import dev.outbox.jdbc.Dialects;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,13 +81,56 @@ public final class OutboxSchema {
                 .collect(Collectors.joining("\n")));
     }
 
-    private List<String> missing(Connection connection, SchemaScript script) {
+    /**
+     * How many versions the schema has for the database of {@code connection}: a migration tool applies versions
+     * 1 to this number with {@link #migrate(Connection, TableNames, int)}.
+     */
+    public static int versions(Connection connection) throws SQLException {
+        return Dialects.detect(connection).schemaResources().size();
+    }
+
+    /**
+     * Applies one version (from 1) of the schema for {@code tables} on {@code connection}, in the caller's
+     * transaction if one is open: for migration tools that keep their own record of versions (the Spring Boot
+     * starter's Flyway and Liquibase support). A version whose tables and columns all exist already (made by
+     * {@link #create()} or by hand) is skipped, so adopting a tool on an existing outbox is safe.
+     *
+     * @throws IllegalArgumentException when {@code version} is not between 1 and {@link #versions(Connection)}
+     */
+    public static void migrate(Connection connection, TableNames tables, int version) throws SQLException {
+        List<String> resources = Dialects.detect(connection).schemaResources();
+        if (version < 1 || version > resources.size()) {
+            throw new IllegalArgumentException("outbox schema version " + version + " does not exist: versions are 1 to "
+                    + resources.size());
+        }
+        SchemaScript script = SchemaScript.load(resources.get(version - 1), tables);
+        if (missing(connection, script).isEmpty()) {
+            return;
+        }
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : script.statements()) {
+                statement.execute(sql);
+            }
+        }
+    }
+
+    /** The tables and columns of {@code script} that do not exist; probes inside a transaction are undone. */
+    private static List<String> missing(Connection connection, SchemaScript script) throws SQLException {
         List<String> missing = new ArrayList<>();
+        boolean inTransaction = !connection.getAutoCommit();
         for (Map.Entry<String, List<String>> table : script.tables().entrySet()) {
+            // A failed statement aborts PostgreSQL's transaction: a savepoint keeps the caller's usable.
+            Savepoint probe = inTransaction ? connection.setSavepoint() : null;
             try (Statement statement = connection.createStatement()) {
                 statement.executeQuery("SELECT " + String.join(", ", table.getValue()) + " FROM "
                         + table.getKey() + " WHERE 1 = 0").close();
+                if (probe != null) {
+                    connection.releaseSavepoint(probe);
+                }
             } catch (SQLException e) {
+                if (probe != null) {
+                    connection.rollback(probe);
+                }
                 missing.add(table.getKey() + " " + table.getValue() + " ("
                         + e.getMessage().lines().findFirst().orElse("").strip() + ")");
             }

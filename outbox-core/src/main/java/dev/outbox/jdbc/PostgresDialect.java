@@ -95,16 +95,14 @@ public final class PostgresDialect extends ObjectTypesDialect {
     }
 
     /**
-     * Isolation and the idle limit in one round trip, both local to the transaction (nothing leaks into the pooled
-     * session): the driver sends the implicit BEGIN and both statements together.
+     * Isolation and the idle limit, both local to the transaction (nothing leaks into the pooled session), sent with
+     * the claim's first query: the driver sends the implicit BEGIN, both settings and the query in one round trip.
      */
     @Override
-    public void beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
+    public String beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
         connection.setAutoCommit(false);
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
-                    + "SET LOCAL idle_in_transaction_session_timeout = " + Math.max(1, idleTimeout.toMillis()));
-        }
+        return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = "
+                + Math.max(1, idleTimeout.toMillis()) + "; ";
     }
 
     @Override

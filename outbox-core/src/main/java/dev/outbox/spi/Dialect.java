@@ -134,13 +134,17 @@ public interface Dialect {
     /**
      * Starts a relay's claim transaction on {@code connection}: auto-commit off, READ COMMITTED, and where the
      * database can, a limit so that it ends the transaction if the relay stops answering for {@code idleTimeout}
-     * (a frozen process keeps its claims' locks otherwise). The default sets auto-commit and isolation through JDBC.
+     * (a frozen process keeps its claims' locks otherwise). Returns statements, each ending in {@code "; "}, that
+     * must precede the claim's first query in the same prepared statement (saving a round trip where the driver
+     * sends them together, see {@link #sendsStatementsTogether()}), or {@code ""} when this method did all. The
+     * default sets auto-commit and isolation through JDBC and returns {@code ""}.
      */
-    default void beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
+    default String beginClaim(Connection connection, Duration idleTimeout) throws SQLException {
         connection.setAutoCommit(false);
         if (connection.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
             connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         }
+        return "";
     }
 
     /**

@@ -541,6 +541,9 @@ public abstract class RelayContract extends DatabaseContract {
         }).publishTimeout(Duration.ofSeconds(1)).leaseTimeout(Duration.ofSeconds(10)));
 
         await().atMost(WAIT).until(() -> ackedIds(acking).contains(id));
+        assertThat(acking.attemptsOf(id).get(0).message().attempts()).as("the stuck call counted an attempt")
+                .isEqualTo(1);
+        assertThat(outbox.admin().stats().inFlight()).isZero();
         never.countDown();
     }
 

@@ -1,6 +1,7 @@
 package dev.outbox.kafka;
 
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.ConsumerBinding;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessageProcessor;
@@ -52,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * this binding's own redeliveries of a record, and starts again after a rebalance or restart. The configuration is
  * copied at {@link Builder#build()}; the binding is thread-safe.
  */
-public final class KafkaConsumerBinding implements AutoCloseable {
+public final class KafkaConsumerBinding implements ConsumerBinding {
     /** How long a partition pauses after a record could not be processed, so that an outage does not spin. */
     public static final Duration DEFAULT_RETRY_DELAY = Duration.ofSeconds(1);
     /** How long {@link #close()} waits for the records being processed and the final commit. */
@@ -120,6 +121,7 @@ public final class KafkaConsumerBinding implements AutoCloseable {
      *
      * @throws OutboxConfigurationException when the Kafka client refuses the settings
      */
+    @Override
     public void start() {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("KafkaConsumerBinding for " + topics + " was already started");

@@ -5,12 +5,13 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import dev.outbox.OutboxConfigurationException;
-import dev.outbox.spi.Reasons;
 import dev.outbox.spi.ConsumeOutcome;
+import dev.outbox.spi.ConsumerBinding;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.MessageProcessor;
+import dev.outbox.spi.Reasons;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * The attempt count the processor sees is the quorum queue's {@code x-delivery-count} plus one, or, on classic
  * queues, 2 for a redelivery and 1 otherwise. The configuration is copied at {@link Builder#build()}; thread-safe.
  */
-public final class RabbitConsumerBinding implements AutoCloseable {
+public final class RabbitConsumerBinding implements ConsumerBinding {
     /** Unacked deliveries per consumer channel: keeps the handler busy without hoarding messages. */
     public static final int DEFAULT_PREFETCH = 32;
     /** Pause before requeueing an unprocessed message, so that a database outage does not spin. */
@@ -90,6 +91,7 @@ public final class RabbitConsumerBinding implements AutoCloseable {
      *
      * @throws OutboxConfigurationException when the queue does not exist or the broker refuses
      */
+    @Override
     public void start() {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("RabbitConsumerBinding for " + queue + " was already started");

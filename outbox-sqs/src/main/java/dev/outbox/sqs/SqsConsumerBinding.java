@@ -1,6 +1,7 @@
 package dev.outbox.sqs;
 
 import dev.outbox.OutboxConfigurationException;
+import dev.outbox.spi.ConsumerBinding;
 import dev.outbox.spi.Deliveries;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.MessageProcessor;
@@ -56,7 +57,7 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * stays useful as a backstop for messages that never reach the processor. The configuration is copied at
  * {@link Builder#build()}; the binding is thread-safe.
  */
-public final class SqsConsumerBinding implements AutoCloseable {
+public final class SqsConsumerBinding implements ConsumerBinding {
     public static final int DEFAULT_MAX_MESSAGES = 10;
     public static final Duration DEFAULT_WAIT_TIME = Duration.ofSeconds(20);
     public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
@@ -123,6 +124,7 @@ public final class SqsConsumerBinding implements AutoCloseable {
      *
      * @throws OutboxConfigurationException when the dead-letter queue does not exist or cannot be looked up
      */
+    @Override
     public void start() {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("SqsConsumerBinding for " + queueUrl + " was already started");

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -25,13 +26,14 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * SQS at {@code OUTBOX_BENCH_SQS_ENDPOINT}, else ElasticMQ started in a child JVM for the run; standard queues. The
- * raw client sends the same bodies and packed attributes in batches of 10 with as many requests in flight as the
- * relay's batches make.
+ * raw client sends the same bodies and packed attributes in batches of 10, as many requests in flight as the client
+ * has connections ({@value #CONNECTIONS}, for the relay too).
  */
 final class SqsSink implements Sink {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Requests in flight for the raw sender: as many as four batches of 500 make. */
-    private static final int RAW_WINDOW = 200;
+    /** Connections of the client, for the relay and the raw sender alike, and the raw sender's requests in flight. */
+    private static final int CONNECTIONS = 64;
+    private static final int RAW_WINDOW = CONNECTIONS;
     private static final int RAW_WARM_UP = 10_000;
 
     private final EmbeddedElasticMq embedded;
@@ -45,6 +47,7 @@ final class SqsSink implements Sink {
         embedded = configured == null || configured.isBlank() ? EmbeddedElasticMq.start() : null;
         endpoint = embedded != null ? embedded.endpoint().toString() : configured;
         sqs = SqsAsyncClient.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(CONNECTIONS))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x"))).build();
         publisher = SqsPublisher.builder(sqs).build();
     }

@@ -1,6 +1,7 @@
 package dev.outbox.internal.consumer;
 
 import dev.outbox.spi.ConsumeOutcome;
+import dev.outbox.spi.ConsumerTransactions;
 import dev.outbox.spi.DeduplicationStore;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.Reasons;
@@ -8,28 +9,28 @@ import dev.outbox.spi.TraceContext;
 import dev.outbox.spi.TraceContextPropagator;
 import java.time.Duration;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One attempt of an idempotent consumer: begin, record the id (a duplicate commits nothing), run the handler on the
- * same handle with the message's MDC and trace context, commit. Database failures outside the handler become
- * {@link ConsumeOutcome.NotProcessed} (an outage when the database could not be reached); a failure of the handler,
- * or data the database refused, is returned for the consumer to retry or dead-letter.
+ * One attempt of an idempotent consumer: in a transaction of {@link ConsumerTransactions}, record the id (a
+ * duplicate rolls back and commits nothing), run the handler on the same handle with the message's MDC and trace
+ * context, commit. Database failures outside the handler become {@link ConsumeOutcome.NotProcessed} (an outage when
+ * the database could not be reached); a failure of the handler, or data the database refused, is returned for the
+ * consumer to retry or dead-letter.
  */
 public final class ConsumerTransaction {
-    private static final Logger log = LoggerFactory.getLogger("dev.outbox.IdempotentConsumer");
+    /** Thrown inside the transaction to roll back a duplicate; never seen outside this class. */
+    private static final RuntimeException DUPLICATE = new RuntimeException("duplicate", null, false, false) {
+    };
 
-    private final Jdbi jdbi;
+    private final ConsumerTransactions transactions;
     private final DeduplicationStore store;
     private final String consumer;
     private final TraceContextPropagator tracePropagator;
 
-    public ConsumerTransaction(Jdbi jdbi, DeduplicationStore store, String consumer,
+    public ConsumerTransaction(ConsumerTransactions transactions, DeduplicationStore store, String consumer,
                                TraceContextPropagator tracePropagator) {
-        this.jdbi = jdbi;
+        this.transactions = transactions;
         this.store = store;
         this.consumer = consumer;
         this.tracePropagator = tracePropagator;
@@ -51,36 +52,44 @@ public final class ConsumerTransaction {
     public record Result(ConsumeOutcome outcome, Throwable failure, Duration took) {
     }
 
+    /** Where an attempt was when it failed, which tells whose fault the failure was. */
+    private enum Stage { BEGIN, RECORD, HANDLE, COMMIT }
+
     public Result attempt(InboundMessage message, Handler handler) {
         long start = System.nanoTime();
-        try (Handle handle = jdbi.open()) {
-            try {
-                handle.begin();
+        Stage[] stage = {Stage.BEGIN};
+        try {
+            transactions.inTransaction(handle -> {
+                stage[0] = Stage.RECORD;
                 if (!store.record(handle, consumer, message.id())) {
-                    handle.rollback();
-                    return new Result(new ConsumeOutcome.Duplicate(), null, null);
+                    throw DUPLICATE;
                 }
-            } catch (RuntimeException e) {
-                rollbackQuietly(handle);
-                return Failures.dataError(e) != null ? failed(e) : notProcessed("the deduplication store failed", e);
-            }
-            try {
+                stage[0] = Stage.HANDLE;
                 run(message, handler, handle);
-            } catch (Exception | Error e) {
-                rollbackQuietly(handle);
-                return failed(e);
+                stage[0] = Stage.COMMIT;
+            });
+        } catch (Exception | Error e) {
+            if (e == DUPLICATE) {
+                return new Result(new ConsumeOutcome.Duplicate(), null, null);
             }
-            try {
-                handle.commit();
-            } catch (RuntimeException e) {
-                rollbackQuietly(handle);
-                return Failures.dataError(e) != null ? failed(e) : notProcessed("commit failed", e);
-            }
-            return new Result(new ConsumeOutcome.Processed(), null, Duration.ofNanos(System.nanoTime() - start));
-        } catch (RuntimeException e) {
-            return new Result(new ConsumeOutcome.NotProcessed(Reasons.of("database unavailable", e), e, true), null,
-                    null);
+            return failedAt(stage[0], e);
         }
+        return new Result(new ConsumeOutcome.Processed(), null, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static Result failedAt(Stage stage, Throwable e) {
+        if (stage == Stage.HANDLE || Failures.dataError(e) != null) {
+            return new Result(null, e, null);
+        }
+        if (e instanceof Error error) {
+            throw error;
+        }
+        return switch (stage) {
+            case BEGIN -> new Result(new ConsumeOutcome.NotProcessed(Reasons.of("database unavailable", e), e, true),
+                    null, null);
+            case RECORD -> notProcessed("the deduplication store failed", e);
+            default -> notProcessed("commit failed", e);
+        };
     }
 
     private void run(InboundMessage message, Handler handler, Handle handle) throws Exception {
@@ -99,21 +108,7 @@ public final class ConsumerTransaction {
         }
     }
 
-    private static Result failed(Throwable e) {
-        return new Result(null, e, null);
-    }
-
-    private static Result notProcessed(String what, RuntimeException e) {
+    private static Result notProcessed(String what, Throwable e) {
         return new Result(new ConsumeOutcome.NotProcessed(Reasons.of(what, e), e, Failures.outage(e)), null, null);
-    }
-
-    private static void rollbackQuietly(Handle handle) {
-        try {
-            if (handle.isInTransaction()) {
-                handle.rollback();
-            }
-        } catch (RuntimeException e) {
-            log.debug("rollback failed: {}", e.toString());
-        }
     }
 }

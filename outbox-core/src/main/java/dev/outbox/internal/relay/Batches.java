@@ -42,52 +42,68 @@ public final class Batches {
     }
 
     /**
-     * Publishes a claimed batch and ends its claim.
+     * Publishes a claimed batch and ends its claim, unless close or the watchdog took the claim meanwhile (they end
+     * it then).
      *
      * @throws InterruptedException when the relay is closing; the claim is then rolled back (here or by close)
      */
-    public void run(Claim claim) throws InterruptedException {
+    public void run(Claim claim, GuardedPublisher.Watch watch) throws InterruptedException {
         List<Claimed> batch = claim.batch();
         runtime.addInFlight(batch.size());
+        claim.onEnd(() -> runtime.addInFlight(-batch.size()));
+        List<OutboundMessage> publishable = new ArrayList<>(batch.size());
+        for (Claimed claimed : batch) {
+            if (claimed.unreadable() == null) {
+                publishable.add(claimed.message());
+            }
+        }
+        long publishStart = System.nanoTime();
+        GuardedPublisher.Published published;
         try {
-            List<OutboundMessage> publishable = new ArrayList<>(batch.size());
-            for (Claimed claimed : batch) {
-                if (claimed.unreadable() == null) {
-                    publishable.add(claimed.message());
-                }
-            }
-            long publishStart = System.nanoTime();
-            GuardedPublisher.Published published = publishable.isEmpty()
-                    ? new GuardedPublisher.Published(List.of(), null) : publisher.publish(publishable);
-            long publishNanos = System.nanoTime() - publishStart;
-            long completeStart = System.nanoTime();
-            Instant now = clock.instant();
-            BatchOutcome outcome = classifier.classify(batch, published.results(), published.error(), now,
-                    outageStreak.get());
-            copies.publish(outcome.dead());
-            if (!claim.take()) {
-                return;
-            }
-            try {
-                claims.record(claim, outcome, now);
-            } catch (SQLException | RuntimeException | Error e) {
-                claim.rollback();
-                notRecorded(batch, e, now);
-                return;
-            }
-            if (!outcome.acked().isEmpty()) {
-                runtime.published(now);
-                outageStreak.set(0);
-            } else if (outcome.outage() != null) {
-                outageStreak.incrementAndGet();
-            }
-            events.completed(outcome, now, claim.claimNanos(), publishNanos, System.nanoTime() - completeStart);
+            published = publishable.isEmpty()
+                    ? new GuardedPublisher.Published(List.of(), null) : publisher.publish(publishable, watch);
         } catch (InterruptedException e) {
             claim.abandon();
             throw e;
-        } finally {
-            runtime.addInFlight(-batch.size());
         }
+        if (claim.take()) {
+            finish(claim, published, System.nanoTime() - publishStart, watch);
+        }
+    }
+
+    /**
+     * Ends a claim the caller has taken: classifies the publish's answer, sends dead-letter copies, records the
+     * outcome in the claim's transaction and tells the listeners.
+     *
+     * @throws InterruptedException when the relay is closing; the claim is then rolled back
+     */
+    public void finish(Claim claim, GuardedPublisher.Published published, long publishNanos,
+                       GuardedPublisher.Watch watch) throws InterruptedException {
+        List<Claimed> batch = claim.batch();
+        long completeStart = System.nanoTime();
+        Instant now = clock.instant();
+        BatchOutcome outcome = classifier.classify(batch, published.results(), published.error(), now,
+                outageStreak.get());
+        try {
+            copies.publish(outcome.dead(), watch);
+        } catch (InterruptedException e) {
+            claim.rollback();
+            throw e;
+        }
+        try {
+            claims.record(claim, outcome, now);
+        } catch (SQLException | RuntimeException | Error e) {
+            claim.rollback();
+            notRecorded(batch, e, now);
+            return;
+        }
+        if (!outcome.acked().isEmpty()) {
+            runtime.published(now);
+            outageStreak.set(0);
+        } else if (outcome.outage() != null) {
+            outageStreak.incrementAndGet();
+        }
+        events.completed(outcome, now, claim.claimNanos(), publishNanos, System.nanoTime() - completeStart);
     }
 
     private void notRecorded(List<Claimed> batch, Throwable cause, Instant now) {

@@ -21,6 +21,7 @@ public final class Claim {
     private final long claimNanos;
     private final AtomicBoolean taken = new AtomicBoolean();
     private volatile boolean ended;
+    private volatile Runnable onEnd = () -> { };
 
     Claim(Handle handle, List<Claimed> batch, long claimNanos) {
         this.handle = handle;
@@ -41,7 +42,12 @@ public final class Claim {
         return handle.getConnection();
     }
 
-    /** Takes the claim to end it; false when another thread (close) already did. */
+    /** Runs {@code action} once, when the claim ends (committed or rolled back), whoever ends it. */
+    void onEnd(Runnable action) {
+        this.onEnd = action;
+    }
+
+    /** Takes the claim to end it; false when another thread (close, the watchdog) already did. */
     public boolean take() {
         return taken.compareAndSet(false, true);
     }
@@ -90,7 +96,11 @@ public final class Claim {
 
     private void close(Handle handle) {
         ended = true;
-        closeHandle(handle);
+        try {
+            closeHandle(handle);
+        } finally {
+            onEnd.run();
+        }
     }
 
     /** Closes a handle whose transaction may still be open (the pool then discards or resets the connection). */

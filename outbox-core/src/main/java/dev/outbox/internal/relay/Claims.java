@@ -53,10 +53,10 @@ public final class Claims {
         try {
             Connection c = handle.getConnection();
             Stores stores = database.stores(c);
-            stores.dialect().beginClaim(c, settings.leaseTimeout());
+            String preamble = stores.dialect().beginClaim(c, settings.leaseTimeout());
             List<Claimed> batch = owned == null
-                    ? stores.relay().claim(c, limits, now)
-                    : stores.relay().claimHeads(c, owned, blockKeys ? stores.deadLetters()::blockedKeys
+                    ? stores.relay().claim(c, preamble, limits, now)
+                    : stores.relay().claimHeads(c, preamble, owned, blockKeys ? stores.deadLetters()::blockedKeys
                             : connection -> Set.of(), limits, settings.batchSize() * SCAN_FACTOR,
                             !settings.retention().isZero(), now);
             Claim claim = new Claim(handle, batch, System.nanoTime() - start);

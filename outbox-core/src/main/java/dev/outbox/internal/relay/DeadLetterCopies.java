@@ -34,7 +34,7 @@ public final class DeadLetterCopies {
     }
 
     /** Publishes the copies of a batch's dead letters in one publish, waiting at most the publish timeout. */
-    public void publish(List<BatchOutcome.Retry> dead) throws InterruptedException {
+    public void publish(List<BatchOutcome.Retry> dead, GuardedPublisher.Watch watch) throws InterruptedException {
         List<OutboundMessage> copies = new ArrayList<>();
         for (BatchOutcome.Retry d : dead) {
             OutboundMessage m = d.claim().message();
@@ -51,7 +51,7 @@ public final class DeadLetterCopies {
         if (copies.isEmpty()) {
             return;
         }
-        GuardedPublisher.Published published = publisher.publish(copies);
+        GuardedPublisher.Published published = publisher.publish(copies, watch);
         Set<UUID> acked = new HashSet<>();
         if (published.results() != null) {
             for (PublishResult r : published.results()) {

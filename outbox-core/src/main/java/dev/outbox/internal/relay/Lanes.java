@@ -4,12 +4,11 @@ import dev.outbox.Ordering;
 import dev.outbox.internal.WakeSignal;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * others wait for a wake-up (a commit, a notification, or a lane that found a full batch and so more work), so an
  * idle relay costs one query per poll interval whatever its lane count. Ordered by key, each lane owns a share of
  * the relay's partitions: every lane polls its own, and a wake-up wakes them all. Claims that keep failing back
- * off, doubling up to {@link #MAX_CLAIM_BACKOFF}. Stopping drains the batches in flight within a timeout, then rolls
- * back the claims of those still in flight.
+ * off, doubling up to {@link #MAX_CLAIM_BACKOFF}. A lane whose publisher call has not returned within the publish
+ * timeout is replaced by a new thread, which fails the stuck batch (an attempt, with backoff) and goes on; the stuck
+ * thread ends whenever the call returns. Stopping drains the batches in flight within a timeout, then rolls back the
+ * claims of those still in flight.
  */
 public final class Lanes {
     /** Longest wait between claims that keep failing (database down, schema changed). */
@@ -37,13 +38,14 @@ public final class Lanes {
     /** Unordered: one signal shared by all lanes. Ordered: one per lane. */
     private final WakeSignal[] wakes;
     private final Clock clock;
-    private final List<Thread> threads = new ArrayList<>();
-    private final AtomicReferenceArray<Claim> inFlight;
+    private final String threadPrefix;
+    private final Lane[] lanes;
     private final AtomicInteger claimFailures = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    public Lanes(RelaySettings settings, Claims claims, Batches batches, RelayEvents events, Clock clock) {
+    public Lanes(RelaySettings settings, Claims claims, Batches batches, RelayEvents events, Clock clock,
+                 String threadPrefix) {
         this.settings = settings;
         this.claims = claims;
         this.batches = batches;
@@ -54,17 +56,84 @@ public final class Lanes {
         for (int i = 0; i < wakes.length; i++) {
             wakes[i] = new WakeSignal();
         }
-        this.inFlight = new AtomicReferenceArray<>(settings.maxInFlight());
+        this.threadPrefix = threadPrefix;
+        this.lanes = new Lane[settings.maxInFlight()];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new Lane(i);
+        }
+    }
+
+    /** One lane: its current thread, the claim it holds, and since when it has been inside a publisher call. */
+    private final class Lane implements GuardedPublisher.Watch {
+        final int index;
+        final AtomicReference<Claim> claim = new AtomicReference<>();
+        volatile Thread thread;
+        /** {@link System#nanoTime()} when the current publisher call began; 0 outside calls. */
+        volatile long publishingSince;
+        int generation;
+
+        Lane(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void publishing() {
+            publishingSince = System.nanoTime() | 1;
+        }
+
+        @Override
+        public void returned() {
+            publishingSince = 0;
+        }
+
+        /** Starts a thread for this lane that first ends {@code inherited} (a stuck batch), if any. */
+        void startThread(Claim inherited) {
+            Thread t = new Thread(() -> run(this, inherited), threadPrefix + "-lane-" + index
+                    + (generation == 0 ? "" : "-" + generation));
+            generation++;
+            t.setDaemon(true);
+            thread = t;
+            t.start();
+        }
+
+        boolean current() {
+            return thread == Thread.currentThread();
+        }
     }
 
     /** Starts {@code maxInFlightBatches} lane threads named {@code <prefix>-lane-<i>}. */
-    public void start(String threadPrefix) {
-        for (int i = 0; i < settings.maxInFlight(); i++) {
-            int lane = i;
-            Thread thread = new Thread(() -> run(lane), threadPrefix + "-lane-" + i);
-            thread.setDaemon(true);
-            threads.add(thread);
-            thread.start();
+    public void start() {
+        for (Lane lane : lanes) {
+            lane.startThread(null);
+        }
+    }
+
+    /**
+     * Replaces the lanes whose publisher call has run longer than the publish timeout; run periodically. The
+     * replacement fails the stuck batch as timed out; the stuck thread gives up its lane when the call returns.
+     */
+    public void replaceStuck() {
+        long now = System.nanoTime();
+        long timeout = settings.publishTimeout().toNanos();
+        for (Lane lane : lanes) {
+            long since = lane.publishingSince;
+            if (!running || since == 0 || now - since <= timeout) {
+                continue;
+            }
+            synchronized (lane) {
+                if (lane.publishingSince != since) {
+                    continue;
+                }
+                lane.publishingSince = 0;
+                Thread stuck = lane.thread;
+                Claim claim = lane.claim.get();
+                boolean inherited = claim != null && claim.take();
+                log.warn("Outbox relay {}: the publisher's publish() call on {} has not returned after {}; the lane "
+                        + "goes on in a new thread{}. Fix the publisher: publish() must return at once and complete "
+                        + "its stage later", settings.relayId(), stuck.getName(), settings.publishTimeout(),
+                        inherited ? " and the batch is retried" : "");
+                lane.startThread(inherited ? claim : null);
+            }
         }
     }
 
@@ -91,26 +160,30 @@ public final class Lanes {
         }
         join(System.nanoTime() + timeout.toNanos());
         int abandoned = 0;
-        for (int i = 0; i < threads.size(); i++) {
-            Claim claim = inFlight.get(i);
-            if (threads.get(i).isAlive() && claim != null && claim.abandon()) {
+        for (Lane lane : lanes) {
+            Claim claim = lane.claim.get();
+            if (lane.thread.isAlive() && claim != null && claim.abandon()) {
                 abandoned++;
             }
-            threads.get(i).interrupt();
+            lane.thread.interrupt();
         }
         if (abandoned > 0) {
             log.warn("Outbox relay {}: {} batch(es) were still in flight after {}; their claims were rolled back and "
                     + "their messages are claimable again at once", settings.relayId(), abandoned, timeout);
         }
         join(System.nanoTime() + GRACE.toNanos());
-        threads.stream().filter(Thread::isAlive).forEach(lane -> log.warn("Outbox relay {}: {} is still busy in a "
-                + "database call and holds its connection", settings.relayId(), lane.getName()));
+        for (Lane lane : lanes) {
+            if (lane.thread.isAlive()) {
+                log.warn("Outbox relay {}: {} is still busy in a database or publisher call", settings.relayId(),
+                        lane.thread.getName());
+            }
+        }
     }
 
     private void join(long deadline) {
-        for (Thread lane : threads) {
+        for (Lane lane : lanes) {
             try {
-                lane.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                lane.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -118,9 +191,13 @@ public final class Lanes {
         }
     }
 
-    private void run(int index) {
+    private void run(Lane lane, Claim inherited) {
+        if (inherited != null && !finishStuck(lane, inherited)) {
+            return;
+        }
+        int index = lane.index;
         Duration idle = settings.minPoll();
-        while (running) {
+        while (running && lane.current()) {
             Claim claim;
             try {
                 claim = claims.open(index, clock.instant());
@@ -143,8 +220,8 @@ public final class Lanes {
                 if (!ordered && claim.batch().size() >= settings.batchSize()) {
                     wakes[0].signal();
                 }
-                inFlight.set(index, claim);
-                batches.run(claim);
+                lane.claim.set(claim);
+                batches.run(claim, lane);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
@@ -154,8 +231,26 @@ public final class Lanes {
                 }
                 log.error("Outbox relay {} lane {} failed; its batch was rolled back", settings.relayId(), index, e);
             } finally {
-                inFlight.set(index, null);
+                lane.claim.compareAndSet(claim, null);
             }
+        }
+    }
+
+    /** Fails the batch a stuck thread left, as timed out; false when the relay is stopping. */
+    private boolean finishStuck(Lane lane, Claim stuck) {
+        lane.claim.set(stuck);
+        try {
+            batches.finish(stuck, new GuardedPublisher.Published(null, new TimeoutException(
+                    "publish() did not return within the publishTimeout")), settings.publishTimeout().toNanos(), lane);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        } catch (RuntimeException | Error e) {
+            stuck.rollback();
+            log.error("Outbox relay {} lane {} failed; its batch was rolled back", settings.relayId(), lane.index, e);
+            return true;
+        } finally {
+            lane.claim.compareAndSet(stuck, null);
         }
     }
 

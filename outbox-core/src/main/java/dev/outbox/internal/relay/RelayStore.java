@@ -59,14 +59,27 @@ public final class RelayStore {
     /**
      * Claims available messages, oldest availability first, skipping rows others hold, up to {@code limits}.
      * Rows beyond the byte budget may stay locked until the claim ends; they are claimed by a later batch.
+     * {@code preamble} (see {@link Dialect#beginClaim}) is sent with the query.
      */
-    public List<Claimed> claim(Connection c, Limits limits, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + claimColumns(limits) + " FROM " + table
+    public List<Claimed> claim(Connection c, String preamble, Limits limits, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(preamble + "SELECT " + claimColumns(limits) + " FROM " + table
                 + " WHERE available_at <= ? ORDER BY available_at" + dialect.limit() + dialect.skipLocked())) {
             dialect.setInstant(ps, 1, now);
             ps.setInt(2, limits.rows());
             return readClaims(c, ps, limits);
         }
+    }
+
+    /** Runs {@code ps} and returns its result set, past the results of any statements before its query. */
+    private static ResultSet query(PreparedStatement ps) throws SQLException {
+        boolean rows = ps.execute();
+        while (!rows) {
+            if (ps.getUpdateCount() == -1) {
+                throw new SQLException("the claim statement returned no result set");
+            }
+            rows = ps.getMoreResults();
+        }
+        return ps.getResultSet();
     }
 
     /** Keys that must wait, read after the scan (see {@link #claimHeads}). */
@@ -81,8 +94,9 @@ public final class RelayStore {
      * whenever available. Blocked keys are read after the scan: a dead letter is inserted in the transaction that
      * deletes its row, so a scan that no longer sees the row is followed by a read that sees the dead letter.
      */
-    public List<Claimed> claimHeads(Connection c, Collection<Integer> partitions, BlockedKeys blockedKeys,
-                                    Limits limits, int maxScan, boolean retained, Instant now) throws SQLException {
+    public List<Claimed> claimHeads(Connection c, String preamble, Collection<Integer> partitions,
+                                    BlockedKeys blockedKeys, Limits limits, int maxScan, boolean retained, Instant now)
+            throws SQLException {
         if (partitions.isEmpty()) {
             return List.of();
         }
@@ -93,17 +107,19 @@ public final class RelayStore {
         int page = limit + limit / 4;
         long after = Long.MIN_VALUE;
         int scanned = 0;
-        try (PreparedStatement ps = c.prepareStatement("SELECT seq, message_key,"
-                + " CASE WHEN available_at <= ? THEN 1 ELSE 0 END FROM " + table
+        String scan = "SELECT seq, message_key, CASE WHEN available_at <= ? THEN 1 ELSE 0 END FROM " + table
                 + " WHERE partition_no IN (" + Sql.placeholders(partitions.size()) + ") AND seq > ?"
-                + (retained ? " AND published_at IS NULL" : "") + " ORDER BY seq" + dialect.limit())) {
+                + (retained ? " AND published_at IS NULL" : "") + " ORDER BY seq" + dialect.limit();
+        // The first page carries the preamble; the later ones, if any, are the same query without it.
+        PreparedStatement scanning = c.prepareStatement(preamble + scan);
+        try {
             while (chosen.size() < limit && scanned < maxScan) {
-                dialect.setInstant(ps, 1, now);
-                int i = Sql.bindInts(ps, 2, partitions);
-                ps.setLong(i++, after);
-                ps.setInt(i, page);
+                dialect.setInstant(scanning, 1, now);
+                int i = Sql.bindInts(scanning, 2, partitions);
+                scanning.setLong(i++, after);
+                scanning.setInt(i, page);
                 int rows = 0;
-                try (ResultSet rs = ps.executeQuery()) {
+                try (ResultSet rs = query(scanning)) {
                     while (rs.next() && chosen.size() < limit) {
                         rows++;
                         after = rs.getLong(1);
@@ -119,7 +135,13 @@ public final class RelayStore {
                     break;
                 }
                 page = Math.min(page * 2, limit * SCAN_PAGE_FACTOR);
+                if (!preamble.isEmpty() && scanned == rows) {
+                    scanning.close();
+                    scanning = c.prepareStatement(scan);
+                }
             }
+        } finally {
+            scanning.close();
         }
         if (!chosen.isEmpty()) {
             Set<String> blocked = blockedKeys.read(c);
@@ -150,7 +172,7 @@ public final class RelayStore {
         long budget = limits.bytes();
         long inline = limits.inline();
         int sizes = 2 + MessageStore.COLUMN_COUNT;
-        try (ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = query(ps)) {
             long total = 0;
             while (rs.next()) {
                 long payloadSize = rs.getLong(sizes);
