@@ -23,6 +23,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
@@ -51,8 +52,10 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 @EnableConfigurationProperties(OutboxProperties.class)
 public class OutboxAutoConfiguration {
 
+    /** After the application's own Flyway, Liquibase or SQL initialisation, which may create the schema. */
     @Bean
     @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
     OutboxSchemaInitializer outboxSchemaInitializer(DataSource dataSource, OutboxProperties properties,
                                                     ResourceLoader resourceLoader) {
         return new OutboxSchemaInitializer(dataSource, properties, resourceLoader);
