@@ -45,7 +45,7 @@ public final class EmbeddedElasticMq implements AutoCloseable {
             throw new UncheckedIOException("cannot write " + config, e);
         }
         ChildJvm server = ChildJvm.start("elasticmq-" + port, MAIN,
-                List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dconfig.file=" + config), List.of());
+                List.of("-Xmx1g", "-XX:+UseSerialGC", "-Dconfig.file=" + config), List.of());
         server.awaitPort(port, START_TIMEOUT);
         return new EmbeddedElasticMq(server, port);
     }

@@ -2,6 +2,7 @@ package dev.outbox.internal.relay;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
@@ -25,7 +26,7 @@ public final class Claim {
 
     Claim(Handle handle, List<Claimed> batch, long claimNanos) {
         this.handle = handle;
-        this.batch = List.copyOf(batch);
+        this.batch = Collections.unmodifiableList(batch);
         this.claimNanos = claimNanos;
     }
 

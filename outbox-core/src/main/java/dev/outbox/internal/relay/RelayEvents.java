@@ -20,12 +20,24 @@ public final class RelayEvents {
 
     private final String relayId;
     private final List<OutboxListener> listeners;
+    /** The listeners that override {@code published}: only they cost a call and a latency per message. */
+    private final List<OutboxListener> perMessage;
     private final int warnAfterAttempts;
 
     public RelayEvents(String relayId, List<OutboxListener> listeners, int warnAfterAttempts) {
         this.relayId = relayId;
         this.listeners = listeners;
+        this.perMessage = listeners.stream().filter(RelayEvents::overridesPublished).toList();
         this.warnAfterAttempts = warnAfterAttempts;
+    }
+
+    private static boolean overridesPublished(OutboxListener listener) {
+        try {
+            return listener.getClass().getMethod("published", OutboundMessage.class, Duration.class)
+                    .getDeclaringClass() != OutboxListener.class;
+        } catch (NoSuchMethodException | SecurityException e) {
+            return true;
+        }
     }
 
     /** A batch's outcome was recorded. */
@@ -37,13 +49,19 @@ public final class RelayEvents {
             log.warn("Outbox relay {}: the broker is unavailable; messages are retried without counting attempts: {}",
                     relayId, OutcomeClassifier.describe(outcome.outage()));
         }
-        if (!listeners.isEmpty()) {
+        if (!perMessage.isEmpty()) {
             for (Claimed claim : outcome.acked()) {
                 OutboundMessage m = claim.message();
                 boolean delayed = m.attempts() == 0 && m.availableAt().isAfter(m.createdAt());
                 Instant since = delayed ? m.availableAt() : m.createdAt();
                 Duration latency = since.isAfter(now) ? Duration.ZERO : Duration.between(since, now);
-                each(l -> l.published(m, latency));
+                for (OutboxListener l : perMessage) {
+                    try {
+                        l.published(m, latency);
+                    } catch (RuntimeException | LinkageError e) {
+                        log.warn("OutboxListener {} failed: {}", l, e.toString());
+                    }
+                }
             }
         }
         for (BatchOutcome.Retry r : outcome.retries()) {
