@@ -70,6 +70,42 @@ public final class OutboxAdmin {
         });
     }
 
+    /**
+     * Pending messages by destination, the destinations with the oldest messages first. Table-wide: what every
+     * relay and instance sees alike. Messages being published right now count as pending (their rows are locked by
+     * the relay's transaction and cannot be told apart without taking locks).
+     */
+    public List<DestinationStats> pendingByDestination() {
+        return call((c, stores) -> {
+            Instant now = runtime.clock().instant();
+            List<DestinationStats> result = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT destination, COUNT(*),"
+                    + " SUM(CASE WHEN available_at <= ? THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), MIN(created_at) FROM "
+                    + database.tables().message() + " WHERE published_at IS NULL GROUP BY destination"
+                    + " ORDER BY MIN(created_at), destination")) {
+                stores.dialect().setInstant(ps, 1, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long pending = rs.getLong(2);
+                        long available = rs.getLong(3);
+                        Instant oldest = stores.dialect().getInstant(rs, 5);
+                        result.add(new DestinationStats(rs.getString(1), pending, available, pending - available,
+                                rs.getLong(4), oldest == null || oldest.isAfter(now) ? Duration.ZERO
+                                        : Duration.between(oldest, now)));
+                    }
+                }
+            }
+            return result;
+        });
+    }
+
+    /** Dead letters matching {@code filter} counted by origin and error class, largest groups first. */
+    public List<DeadLetterGroup> deadLetterGroups(DeadLetterFilter filter) {
+        Objects.requireNonNull(filter, "filter");
+        return call((c, stores) -> stores.deadLetters().groups(c, filter));
+    }
+
     /** The pending message with this id, as stored (attempts, last availability), or empty when there is none. */
     public Optional<OutboundMessage> pending(UUID messageId) {
         Objects.requireNonNull(messageId, "messageId");

@@ -2,6 +2,7 @@ package dev.outbox.internal;
 
 import dev.outbox.DeadLetter;
 import dev.outbox.DeadLetterFilter;
+import dev.outbox.DeadLetterGroup;
 import dev.outbox.ReplayReport;
 import dev.outbox.TableNames;
 import dev.outbox.spi.Dialect;
@@ -133,6 +134,24 @@ public final class DeadLetterStore {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /** Dead letters matching {@code filter} counted by origin and error class, largest groups first. */
+    public List<DeadLetterGroup> groups(Connection c, DeadLetterFilter filter) throws SQLException {
+        Where where = where(filter, Long.MIN_VALUE);
+        List<DeadLetterGroup> groups = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT origin, error_class, COUNT(*), MIN(failed_at), "
+                + "MAX(failed_at) FROM " + table + where.sql + " GROUP BY origin, error_class ORDER BY COUNT(*) DESC, "
+                + "origin, error_class")) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    groups.add(new DeadLetterGroup(rs.getString(1), rs.getString(2), rs.getLong(3),
+                            dialect.getInstant(rs, 4), dialect.getInstant(rs, 5)));
+                }
+            }
+        }
+        return groups;
     }
 
     /** One batch of a replay: the last dead-letter id looked at, and what happened. */

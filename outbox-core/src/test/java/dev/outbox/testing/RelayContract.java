@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.DeadLetter;
 import dev.outbox.DeadLetterFilter;
+import dev.outbox.DestinationStats;
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
@@ -286,6 +287,33 @@ public abstract class RelayContract extends DatabaseContract {
         assertThat(stats.inFlight()).isZero();
         assertThat(stats.deadLetters()).isZero();
         assertThat(stats.oldestPendingAge()).isLessThan(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void adminGroupsPendingByDestinationAndDeadLettersByOriginAndErrorClass() throws SQLException {
+        write(2, i -> message("k" + i).destination("payments"));
+        write(1, i -> message("later").destination("payments").delay(Duration.ofHours(1)));
+        write(3, i -> message("r" + i).destination("refunds"));
+        List<DestinationStats> pending = outbox.admin().pendingByDestination();
+        assertThat(pending).extracting(DestinationStats::destination).containsExactly("payments", "refunds");
+        assertThat(pending.get(0)).satisfies(p -> {
+            assertThat(p.pending()).isEqualTo(3);
+            assertThat(p.availableNow()).isEqualTo(2);
+            assertThat(p.waiting()).isEqualTo(1);
+            assertThat(p.retrying()).isZero();
+        });
+
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> m.destination().equals("refunds")
+                ? PublishResult.rejected(m.id(), "no such topic") : PublishResult.acked(m.id()), Duration.ZERO);
+        started(relay(publisher));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 3);
+        assertThat(outbox.admin().deadLetterGroups(DeadLetterFilter.all())).singleElement().satisfies(g -> {
+            assertThat(g.origin()).isEqualTo(DeadLetter.RELAY_ORIGIN);
+            assertThat(g.count()).isEqualTo(3);
+            assertThat(g.firstFailedAt()).isNotNull();
+            assertThat(g.lastFailedAt()).isAfterOrEqualTo(g.firstFailedAt());
+        });
+        assertThat(outbox.admin().deadLetterGroups(DeadLetterFilter.all().withOrigin("billing"))).isEmpty();
     }
 
     @Test
