@@ -26,8 +26,10 @@ import java.util.concurrent.CompletionStage;
  * test of {@code RelayContract}): a {@code publish} that throws, returns null, completes with null, or does not
  * complete within the relay's {@code publishTimeout} fails its whole batch, an attempt counted for each message; a
  * message without a result fails, an attempt counted; null results and results for messages not in the batch are
- * ignored, and contradicting results for one message fail it; all of these are logged once per batch. A
- * {@code publish} call that blocks runs on a thread of its own and costs that thread, not the relay.
+ * ignored, and contradicting results for one message fail it; all of these are logged once per batch.
+ * {@code publish} is called on the relay's lane thread (no hand-off per batch): a call that has not returned after
+ * {@code publishTimeout} gets its lane replaced by a new thread and its batch retried, so it costs that thread, not
+ * the relay. Return at once anyway: a blocking call holds a lane and its claim until then.
  */
 public interface MessagePublisher extends AutoCloseable {
 
