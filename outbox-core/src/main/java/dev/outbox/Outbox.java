@@ -5,12 +5,12 @@ import dev.outbox.internal.MessageStore;
 import dev.outbox.internal.MessageValidator;
 import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.internal.Partitions;
-import dev.outbox.spi.Reasons;
 import dev.outbox.internal.TracePropagators;
 import dev.outbox.internal.UuidV7;
 import dev.outbox.spi.Dialect;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.PayloadCodec;
+import dev.outbox.spi.Reasons;
 import dev.outbox.spi.TraceContext;
 import dev.outbox.spi.TraceContextPropagator;
 import java.sql.Connection;
@@ -68,9 +68,10 @@ public final class Outbox {
 
     private Outbox(Builder b) {
         Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
-        runtime = new OutboxRuntime(new Database(jdbi, b.dialect, b.tables), b.dataSource, b.clock, b.partitions);
-        codec = b.codec != null ? b.codec : JsonCodec.create();
         tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
+        runtime = new OutboxRuntime(new Database(jdbi, b.dialect, b.tables), b.dataSource, b.clock, b.partitions,
+                tracePropagator);
+        codec = b.codec != null ? b.codec : JsonCodec.create();
         connectionSupplier = b.connectionSupplier;
         allowAutoCommit = b.allowAutoCommit;
         notifyRelays = b.notifyRelays;
@@ -241,10 +242,10 @@ public final class Outbox {
         String traceparent = m.traceparent();
         String tracestate = m.tracestate();
         if (traceparent == null && tracestate == null) {
-            TraceContext current = tracePropagator.current().orElse(null);
-            if (current != null) {
-                traceparent = current.traceparent();
-                tracestate = current.tracestate();
+            TraceContext written = tracePropagator.written(m.destination()).orElse(null);
+            if (written != null) {
+                traceparent = written.traceparent();
+                tracestate = written.tracestate();
             }
         }
         validator.validateTrace(traceparent, tracestate);

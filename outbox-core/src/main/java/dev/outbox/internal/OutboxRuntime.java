@@ -1,5 +1,6 @@
 package dev.outbox.internal;
 
+import dev.outbox.spi.TraceContextPropagator;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class OutboxRuntime {
     private final DataSource dataSource;
     private final Clock clock;
     private final int partitions;
+    private final TraceContextPropagator tracing;
     private final List<Runnable> commitListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong inFlight = new AtomicLong();
     private volatile Instant lastPublishedAt;
@@ -28,11 +30,13 @@ public final class OutboxRuntime {
      * @param clock the clock of every timestamp
      * @param partitions how many partitions keys are hashed into
      */
-    public OutboxRuntime(Database database, DataSource dataSource, Clock clock, int partitions) {
+    public OutboxRuntime(Database database, DataSource dataSource, Clock clock, int partitions,
+                         TraceContextPropagator tracing) {
         this.database = database;
         this.dataSource = dataSource;
         this.clock = clock;
         this.partitions = partitions;
+        this.tracing = tracing;
     }
 
     public Database database() {
@@ -45,6 +49,11 @@ public final class OutboxRuntime {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** The outbox's tracing, for the relay's publish spans. */
+    public TraceContextPropagator tracing() {
+        return tracing;
     }
 
     public int partitions() {

@@ -1,17 +1,26 @@
 package dev.outbox.micrometer;
 
+import dev.outbox.DeadLetterFilter;
+import dev.outbox.DeadLetterGroup;
+import dev.outbox.DestinationStats;
 import dev.outbox.Outbox;
 import dev.outbox.OutboxAdmin;
 import dev.outbox.OutboxStats;
+import dev.outbox.spi.BrokerUnavailableException;
 import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.OutboxListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
@@ -26,14 +35,24 @@ import java.util.function.ToDoubleFunction;
  * OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).listener(metrics).build();
  * }</pre>
  *
- * Meters: counters {@code outbox.published}, {@code outbox.retried}, {@code outbox.dead.lettered} (tag
- * {@code destination}); timers {@code outbox.publish.latency} (write to broker ack) and {@code outbox.batch}
- * (tag {@code phase}: claim, publish, record); gauges {@code outbox.pending}, {@code outbox.oldest.age.seconds},
- * {@code outbox.in.flight} and {@code outbox.dead.letters}. The gauges read a statistics snapshot
- * ({@link OutboxAdmin#stats()}), taken at most once per {@link #DEFAULT_STATS_INTERVAL} however often the registry is
- * scraped; they hold this object strongly, so they keep reporting numbers whether or not the application keeps a
- * reference to it. Pending counts and ages are table-wide: every instance reports the same value, so aggregate them
- * with max, not sum.
+ * Meters, all tagged {@code table}:
+ * <ul>
+ *   <li>what this instance's relays did: counters {@code outbox.published} (tag {@code destination}),
+ *       {@code outbox.retried} (tags {@code destination}, {@code reason}: {@code outage} when the broker was
+ *       unavailable, else {@code failure}) and {@code outbox.dead.lettered} (tag {@code destination}); timers
+ *       {@code outbox.publish.latency} (write to broker ack) and {@code outbox.batch} (tag {@code phase}: claim,
+ *       publish, record);
+ *   <li>the table, as every instance sees it: gauges {@code outbox.pending}, {@code outbox.oldest.age.seconds},
+ *       {@code outbox.dead.letters}; per destination {@code outbox.destination.pending} and
+ *       {@code outbox.destination.oldest.age.seconds} (tag {@code destination}); per origin
+ *       {@code outbox.origin.dead.letters} (tag {@code origin}: {@code relay} or a consumer's name);
+ *   <li>this JVM: gauge {@code outbox.in.flight}.
+ * </ul>
+ * The table gauges read snapshots ({@link OutboxAdmin#stats()}, {@link OutboxAdmin#pendingByDestination()},
+ * {@link OutboxAdmin#deadLetterGroups}) taken at most once per {@link #DEFAULT_STATS_INTERVAL} however often the
+ * registry is scraped; the per-destination and per-origin rows are refreshed by the relay's batches, or by
+ * {@link #refresh()}. Gauges hold this object strongly and never read NaN. Table gauges are table-wide: every
+ * instance reports the same value, so aggregate them with max, not sum.
  */
 public final class MicrometerOutboxMetrics implements OutboxListener {
     /** Minimum time between two statistics queries behind the gauges. */
@@ -50,10 +69,17 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
     private final Timer record;
     private volatile OutboxStats stats;
     private volatile long statsAt;
+    private final String table;
+    /** The admin behind the per-destination and per-origin gauges; null when built from a snapshot supplier. */
+    private final OutboxAdmin admin;
+    private final MultiGauge destinationPending;
+    private final MultiGauge destinationAge;
+    private final MultiGauge originDeadLetters;
+    private volatile long rowsAt;
 
-    /** Meters for {@code outbox} on {@code registry}; gauges read {@code outbox.admin().stats()}. */
+    /** Meters for {@code outbox} on {@code registry}; gauges read {@code outbox.admin()}. */
     public MicrometerOutboxMetrics(Outbox outbox, MeterRegistry registry) {
-        this(outbox.admin()::stats, outbox.tables().message(), registry);
+        this(outbox.admin()::stats, outbox.tables().message(), registry, outbox.admin());
     }
 
     /**
@@ -61,8 +87,15 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
      * {@code table}.
      */
     public MicrometerOutboxMetrics(Supplier<OutboxStats> snapshot, String table, MeterRegistry registry) {
+        this(snapshot, table, registry, null);
+    }
+
+    private MicrometerOutboxMetrics(Supplier<OutboxStats> snapshot, String table, MeterRegistry registry,
+                                    OutboxAdmin admin) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
+        this.table = table;
+        this.admin = admin;
         latency = Timer.builder("outbox.publish.latency").description("Time from write to broker ack")
                 .tag("table", table).publishPercentileHistogram().register(registry);
         claim = batchTimer("claim", table);
@@ -73,6 +106,43 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
                 s -> s.oldestPendingAge().toMillis() / 1000.0);
         gauge("outbox.in.flight", "Messages being published by relays in this JVM", table, s -> s.inFlight());
         gauge("outbox.dead.letters", "Messages in the dead-letter table", table, s -> s.deadLetters());
+        destinationPending = MultiGauge.builder("outbox.destination.pending")
+                .description("Messages not yet published, by destination").tag("table", table).register(registry);
+        destinationAge = MultiGauge.builder("outbox.destination.oldest.age.seconds")
+                .description("Age of the oldest pending message, by destination").tag("table", table)
+                .register(registry);
+        originDeadLetters = MultiGauge.builder("outbox.origin.dead.letters")
+                .description("Messages in the dead-letter table, by origin").tag("table", table).register(registry);
+        if (admin != null) {
+            try {
+                refresh();
+            } catch (RuntimeException e) {
+                // No schema yet, or no database: the rows appear at the next refresh.
+                rowsAt = 0;
+            }
+        }
+    }
+
+    /**
+     * Reads the per-destination and per-origin figures again now; the relay's batches call it at most once per
+     * {@link #DEFAULT_STATS_INTERVAL}. Call it on a schedule in instances that run no relay.
+     */
+    public void refresh() {
+        if (admin == null) {
+            return;
+        }
+        rowsAt = System.nanoTime();
+        List<DestinationStats> pending = admin.pendingByDestination();
+        destinationPending.register(pending.stream().map(p -> MultiGauge.Row.of(Tags.of("destination",
+                p.destination()), p.pending())).toList(), true);
+        destinationAge.register(pending.stream().map(p -> MultiGauge.Row.of(Tags.of("destination",
+                p.destination()), p.oldestPendingAge().toMillis() / 1000.0)).toList(), true);
+        Map<String, Long> byOrigin = new TreeMap<>();
+        for (DeadLetterGroup g : admin.deadLetterGroups(DeadLetterFilter.all())) {
+            byOrigin.merge(g.origin(), g.count(), Long::sum);
+        }
+        originDeadLetters.register(byOrigin.entrySet().stream().map(e -> MultiGauge.Row.of(Tags.of("origin",
+                e.getKey()), e.getValue())).toList(), true);
     }
 
     @Override
@@ -83,7 +153,19 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
 
     @Override
     public void retried(OutboundMessage message, int attempts, Throwable cause, Instant nextAttemptAt) {
-        counter(retried, "outbox.retried", message.destination()).increment();
+        String reason = outage(cause) ? "outage" : "failure";
+        retried.computeIfAbsent(message.destination() + '\n' + reason, k -> Counter.builder("outbox.retried")
+                .tag("table", table).tag("destination", message.destination()).tag("reason", reason)
+                .register(registry)).increment();
+    }
+
+    private static boolean outage(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BrokerUnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -96,11 +178,18 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
         this.claim.record(claim);
         this.publish.record(publish);
         this.record.record(complete);
+        if (admin != null && System.nanoTime() - rowsAt > DEFAULT_STATS_INTERVAL.toNanos()) {
+            try {
+                refresh();
+            } catch (RuntimeException e) {
+                rowsAt = System.nanoTime();
+            }
+        }
     }
 
     private Counter counter(ConcurrentMap<String, Counter> counters, String name, String destination) {
-        return counters.computeIfAbsent(destination, d -> Counter.builder(name).tag("destination", d)
-                .register(registry));
+        return counters.computeIfAbsent(destination, d -> Counter.builder(name).tag("table", table)
+                .tag("destination", d).register(registry));
     }
 
     private Timer batchTimer(String phase, String table) {

@@ -38,6 +38,11 @@ class MicrometerOutboxMetricsTest {
                 c.commit();
             }
             assertThat(registry.get("outbox.pending").gauge().value()).isEqualTo(3.0);
+            metrics.refresh();
+            assertThat(registry.get("outbox.destination.pending").tag("destination", "orders").gauge().value())
+                    .isEqualTo(2.0);
+            assertThat(registry.get("outbox.destination.oldest.age.seconds").tag("destination", "audit").gauge()
+                    .value()).isNotNaN().isGreaterThanOrEqualTo(0.0);
 
             ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> "Flaky".equals(m.type()) && n == 1
                     ? PublishResult.failed(m.id(), new IllegalStateException("blip"))
@@ -50,7 +55,10 @@ class MicrometerOutboxMetricsTest {
                         registry.get("outbox.published").tag("destination", "orders").counter().count() == 2.0);
             }
             assertThat(registry.get("outbox.published").tag("destination", "audit").counter().count()).isEqualTo(1.0);
-            assertThat(registry.get("outbox.retried").tag("destination", "orders").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("outbox.retried").tag("destination", "orders").tag("reason", "failure").counter()
+                    .count()).isEqualTo(1.0);
+            metrics.refresh();
+            assertThat(registry.find("outbox.destination.pending").gauges()).isEmpty();
             assertThat(registry.get("outbox.publish.latency").timer().count()).isEqualTo(3);
             assertThat(registry.get("outbox.batch").tag("phase", "claim").timer().count()).isGreaterThanOrEqualTo(2);
         }

@@ -5,7 +5,6 @@ import dev.outbox.spi.ConsumerTransactions;
 import dev.outbox.spi.DeduplicationStore;
 import dev.outbox.spi.InboundMessage;
 import dev.outbox.spi.Reasons;
-import dev.outbox.spi.TraceContext;
 import dev.outbox.spi.TraceContextPropagator;
 import java.time.Duration;
 import org.jdbi.v3.core.Handle;
@@ -58,6 +57,9 @@ public final class ConsumerTransaction {
     public Result attempt(InboundMessage message, Handler handler) {
         long start = System.nanoTime();
         Stage[] stage = {Stage.BEGIN};
+        // The processing span (or the producer's context) is current for the whole attempt, commit included.
+        TraceContextPropagator.Span span = tracePropagator.processing(message, consumer);
+        Throwable failure = null;
         try {
             transactions.inTransaction(handle -> {
                 stage[0] = Stage.RECORD;
@@ -72,7 +74,10 @@ public final class ConsumerTransaction {
             if (e == DUPLICATE) {
                 return new Result(new ConsumeOutcome.Duplicate(), null, null);
             }
+            failure = e;
             return failedAt(stage[0], e);
+        } finally {
+            span.end(failure);
         }
         return new Result(new ConsumeOutcome.Processed(), null, Duration.ofNanos(System.nanoTime() - start));
     }
@@ -97,12 +102,9 @@ public final class ConsumerTransaction {
         if (message.correlationId() != null) {
             MDC.put("outbox.correlationId", Reasons.forLog(message.correlationId()));
         }
-        TraceContextPropagator.Scope scope = message.traceparent() == null ? () -> { }
-                : tracePropagator.makeCurrent(new TraceContext(message.traceparent(), message.tracestate()));
         try {
             handler.handle(message, handle);
         } finally {
-            scope.close();
             MDC.remove("outbox.messageId");
             MDC.remove("outbox.correlationId");
         }

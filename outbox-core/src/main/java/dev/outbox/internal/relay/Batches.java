@@ -3,11 +3,16 @@ package dev.outbox.internal.relay;
 import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.spi.Reasons;
 import dev.outbox.spi.OutboundMessage;
+import dev.outbox.spi.PublishResult;
+import dev.outbox.spi.TraceContextPropagator;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,14 +63,17 @@ public final class Batches {
             }
         }
         long publishStart = System.nanoTime();
+        TraceContextPropagator.Span[] spans = spans(publishable);
         GuardedPublisher.Published published;
         try {
             published = publishable.isEmpty()
                     ? new GuardedPublisher.Published(List.of(), null) : publisher.publish(publishable, watch);
         } catch (InterruptedException e) {
+            endSpans(spans, publishable, null, e);
             claim.abandon();
             throw e;
         }
+        endSpans(spans, publishable, published.results(), published.error());
         if (claim.take()) {
             finish(claim, published, System.nanoTime() - publishStart, watch);
         }
@@ -104,6 +112,48 @@ public final class Batches {
             outageStreak.incrementAndGet();
         }
         events.completed(outcome, now, claim.claimNanos(), publishNanos, System.nanoTime() - completeStart);
+    }
+
+    /** The publish spans of the batch, or null when tracing records none. */
+    private TraceContextPropagator.Span[] spans(List<OutboundMessage> batch) {
+        TraceContextPropagator tracing = runtime.tracing();
+        if (batch.isEmpty() || !tracing.recordsSpans()) {
+            return null;
+        }
+        TraceContextPropagator.Span[] spans = new TraceContextPropagator.Span[batch.size()];
+        for (int i = 0; i < spans.length; i++) {
+            spans[i] = tracing.publishing(batch.get(i));
+        }
+        return spans;
+    }
+
+    /** Ends each message's publish span with its own outcome. */
+    private static void endSpans(TraceContextPropagator.Span[] spans, List<OutboundMessage> batch,
+                                 List<PublishResult> results, Throwable error) {
+        if (spans == null) {
+            return;
+        }
+        Map<UUID, PublishResult> byId = new HashMap<>();
+        if (results != null) {
+            for (PublishResult r : results) {
+                if (r != null) {
+                    byId.putIfAbsent(r.messageId(), r);
+                }
+            }
+        }
+        for (int i = 0; i < spans.length; i++) {
+            PublishResult r = byId.get(batch.get(i).id());
+            Throwable failure = error != null ? error
+                    : r == null ? new OutcomeClassifier.NoResult("the publisher gave no result for this message")
+                    : r instanceof PublishResult.Failed f ? f.cause()
+                    : r instanceof PublishResult.Rejected rejected ? new IllegalArgumentException(rejected.reason())
+                    : null;
+            try {
+                spans[i].end(failure);
+            } catch (RuntimeException e) {
+                log.debug("ending a publish span failed: {}", e.toString());
+            }
+        }
     }
 
     private void notRecorded(List<Claimed> batch, Throwable cause, Instant now) {
