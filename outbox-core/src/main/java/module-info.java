@@ -4,7 +4,8 @@
  * <p>The API, in the exported packages: {@code dev.outbox} (what applications use: the writer, relay, consumer,
  * admin, retention), {@code dev.outbox.spi} (what adapter and dialect authors implement and use),
  * {@code dev.outbox.jdbc} (the shipped dialects and deduplication store), {@code dev.outbox.micrometer} (metrics,
- * when Micrometer is present) and {@code dev.outbox.inmemory} (doubles for tests). {@code dev.outbox.internal} and
+ * when Micrometer is present), {@code dev.outbox.opentelemetry} (tracing with a given SDK) and
+ * {@code dev.outbox.inmemory} (doubles for tests). {@code dev.outbox.internal} and
  * its sub-packages are not exported: they may change in any release.
  */
 module dev.outbox.core {
@@ -23,4 +24,5 @@ module dev.outbox.core {
     exports dev.outbox.jdbc;
     exports dev.outbox.micrometer;
     exports dev.outbox.inmemory;
+    exports dev.outbox.opentelemetry;
 }

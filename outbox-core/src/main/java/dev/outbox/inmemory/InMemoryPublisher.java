@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link MessagePublisher} that keeps what it is given in memory and acks everything: <b>for tests only</b>, to
- * run an {@link OutboxRelay} without a broker and assert what it published. Thread-safe.
+ * run an {@link dev.outbox.OutboxRelay} without a broker and assert what it published. Thread-safe.
  */
 public final class InMemoryPublisher implements MessagePublisher {
     private final List<OutboundMessage> published = new CopyOnWriteArrayList<>();

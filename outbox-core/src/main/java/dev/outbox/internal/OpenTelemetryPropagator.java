@@ -5,6 +5,7 @@ import dev.outbox.spi.OutboundMessage;
 import dev.outbox.spi.TraceContext;
 import dev.outbox.spi.TraceContextPropagator;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -13,15 +14,21 @@ import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * OpenTelemetry spans along a message's life, and the W3C context that links them. Loaded only when
- * {@code opentelemetry-api} is present; spans go to {@code GlobalOpenTelemetry}, no-ops until an SDK is installed.
+ * {@code opentelemetry-api} is present. Spans go to the {@link OpenTelemetry} given, else to
+ * {@code GlobalOpenTelemetry} once one is registered (API 1.52+ can tell without registering a no-op itself).
  */
-final class OpenTelemetryPropagator implements TraceContextPropagator {
+public final class OpenTelemetryPropagator implements TraceContextPropagator {
+    /** {@code GlobalOpenTelemetry.isSet()}, where the API has it (1.52+); null before. */
+    private static final MethodHandle IS_SET = isSet();
     private static final String TRACEPARENT = "traceparent";
     private static final String TRACESTATE = "tracestate";
     private static final String SCOPE = "dev.outbox";
@@ -33,6 +40,22 @@ final class OpenTelemetryPropagator implements TraceContextPropagator {
     private static final AttributeKey<String> CONSUMER = AttributeKey.stringKey("messaging.consumer.group.name");
     private static final AttributeKey<String> KEY = AttributeKey.stringKey("outbox.message.key");
     private static final String OUTBOX = "outbox";
+
+    private final OpenTelemetry openTelemetry;
+
+    /** Spans to {@code openTelemetry}, or to the global instance once registered when null. */
+    public OpenTelemetryPropagator(OpenTelemetry openTelemetry) {
+        this.openTelemetry = openTelemetry;
+    }
+
+    private static MethodHandle isSet() {
+        try {
+            return MethodHandles.publicLookup().findStatic(GlobalOpenTelemetry.class, "isSet",
+                    MethodType.methodType(boolean.class));
+        } catch (NoSuchMethodException | IllegalAccessException before152) {
+            return null;
+        }
+    }
 
     @Override
     public Optional<TraceContext> current() {
@@ -66,10 +89,19 @@ final class OpenTelemetryPropagator implements TraceContextPropagator {
      */
     @Override
     public boolean recordsSpans() {
+        OpenTelemetry otel = openTelemetry();
+        return otel != null && otel.getTracerProvider() != TracerProvider.noop();
+    }
+
+    /** The instance spans go to, or null while none is registered. */
+    private OpenTelemetry openTelemetry() {
+        if (openTelemetry != null) {
+            return openTelemetry;
+        }
         try {
-            return GlobalOpenTelemetry.isSet() && GlobalOpenTelemetry.get().getTracerProvider() != TracerProvider.noop();
-        } catch (NoSuchMethodError apiBefore152) {
-            return false;
+            return IS_SET != null && (boolean) IS_SET.invokeExact() ? GlobalOpenTelemetry.get() : null;
+        } catch (Throwable e) {
+            return null;
         }
     }
 
@@ -115,8 +147,9 @@ final class OpenTelemetryPropagator implements TraceContextPropagator {
         span.end();
     }
 
-    private static Tracer tracer() {
-        return GlobalOpenTelemetry.get().getTracer(SCOPE);
+    private Tracer tracer() {
+        OpenTelemetry otel = openTelemetry();
+        return (otel != null ? otel : OpenTelemetry.noop()).getTracer(SCOPE);
     }
 
     private static Optional<TraceContext> contextOf(Context context) {

@@ -13,6 +13,6 @@ public final class TracePropagators {
         } catch (ClassNotFoundException | LinkageError absent) {
             return TraceContextPropagator.none();
         }
-        return new OpenTelemetryPropagator();
+        return new OpenTelemetryPropagator(null);
     }
 }

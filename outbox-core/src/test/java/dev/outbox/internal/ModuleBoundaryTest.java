@@ -17,7 +17,7 @@ class ModuleBoundaryTest {
                 .orElseThrow().descriptor();
         assertThat(module.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrder("dev.outbox", "dev.outbox.spi", "dev.outbox.jdbc", "dev.outbox.micrometer",
-                        "dev.outbox.inmemory");
+                        "dev.outbox.inmemory", "dev.outbox.opentelemetry");
         assertThat(module.packages()).contains("dev.outbox.internal", "dev.outbox.internal.relay",
                 "dev.outbox.internal.consumer");
     }

@@ -8,6 +8,7 @@ import dev.outbox.Outbox;
 import dev.outbox.OutboxMessage;
 import dev.outbox.OutboxRelay;
 import dev.outbox.inmemory.InMemoryPublisher;
+import dev.outbox.opentelemetry.OpenTelemetryTracing;
 import dev.outbox.spi.ConsumeOutcome;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.OutboundMessage;
@@ -27,6 +28,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
@@ -41,30 +43,33 @@ import org.junit.jupiter.api.Test;
  */
 class TracingTest {
     private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    private OpenTelemetrySdk sdk;
     private TestDatabase db;
 
     @BeforeEach
-    void installSdk() {
+    void createSdk() {
         GlobalOpenTelemetry.resetForTest();
-        OpenTelemetrySdk.builder()
+        sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter))
                         .build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-                .buildAndRegisterGlobal();
+                .build();
         db = TestServers.h2().createDatabase("tracing");
     }
 
     @AfterEach
-    void uninstall() {
+    void closeSdk() {
         GlobalOpenTelemetry.resetForTest();
+        sdk.close();
         db.close();
     }
 
     @Test
     void writePublishAndProcessAreOneTrace() throws Exception {
-        Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
+        Outbox outbox = Outbox.builder().dataSource(db.dataSource()).tracePropagator(OpenTelemetryTracing.of(sdk))
+                .build();
         outbox.schema().create();
-        Span checkout = GlobalOpenTelemetry.get().getTracer("test").spanBuilder("checkout").startSpan();
+        Span checkout = sdk.getTracer("test").spanBuilder("checkout").startSpan();
         try (Scope ignored = checkout.makeCurrent(); Connection c = db.connection()) {
             c.setAutoCommit(false);
             outbox.write(c, OutboxMessage.builder().destination("orders").key("o-1").type("OrderPlaced")
@@ -81,7 +86,7 @@ class TracingTest {
         OutboundMessage sent = publisher.published().get(0);
         Jdbi jdbi = db.jdbi();
         IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(jdbi)
-                .handler((message, handle) -> { }).build();
+                .tracePropagator(OpenTelemetryTracing.of(sdk)).handler((message, handle) -> { }).build();
         ConsumeOutcome outcome = consumer.process(Envelope.inbound("orders", sent.payload(), Envelope.headers(sent),
                 1));
         assertThat(outcome).isInstanceOf(ConsumeOutcome.Processed.class);
@@ -112,7 +117,7 @@ class TracingTest {
         Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
         outbox.schema().create();
         IdempotentConsumer consumer = IdempotentConsumer.builder("billing").jdbi(db.jdbi())
-                .handler((message, handle) -> {
+                .tracePropagator(OpenTelemetryTracing.of(sdk)).handler((message, handle) -> {
                     throw new IllegalStateException("boom");
                 }).retryPolicy(attempts -> Duration.ZERO).build();
         consumer.process(Envelope.inbound("orders", new byte[0], Map.of(Envelope.MESSAGE_ID, "m-1",
@@ -122,6 +127,33 @@ class TracingTest {
                     assertThat(s.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
                     assertThat(s.getTraceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
                 });
+    }
+
+    @Test
+    void theGlobalSdkIsUsedOnceRegisteredAndNeverRegisteredByTheLibrary() throws Exception {
+        Outbox outbox = Outbox.builder().dataSource(db.dataSource()).build();
+        outbox.schema().create();
+        write(outbox, "o-2");
+        assertThat(exporter.getFinishedSpanItems()).as("nothing recorded before an SDK is registered").isEmpty();
+
+        GlobalOpenTelemetry.set(sdk);    // would throw had the library installed a no-op global
+        write(outbox, "o-3");
+        boolean apiTellsWhetherSet = Arrays.stream(GlobalOpenTelemetry.class.getMethods())
+                .anyMatch(m -> m.getName().equals("isSet"));
+        if (apiTellsWhetherSet) {
+            assertThat(exporter.getFinishedSpanItems()).extracting(SpanData::getName).containsExactly("create orders");
+        } else {
+            // An API before 1.52 cannot tell; the library then records only with OpenTelemetryTracing.of(sdk).
+            assertThat(exporter.getFinishedSpanItems()).isEmpty();
+        }
+    }
+
+    private void write(Outbox outbox, String key) throws Exception {
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            outbox.write(c, OutboxMessage.builder().destination("orders").key(key).payload(Map.of()).build());
+            c.commit();
+        }
     }
 
     private static SpanData span(List<SpanData> spans, String name) {

@@ -9,7 +9,9 @@ import dev.outbox.rabbitmq.RabbitPublisher;
 import dev.outbox.spi.ConsumerBinding;
 import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboxListener;
+import dev.outbox.opentelemetry.OpenTelemetryTracing;
 import dev.outbox.spi.PayloadCodec;
+import dev.outbox.spi.TraceContextPropagator;
 import dev.outbox.sqs.SqsPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -64,8 +66,10 @@ public class OutboxAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     Outbox outbox(DataSource dataSource, OutboxProperties properties, PayloadCodec outboxPayloadCodec,
-                  OutboxSchemaInitializer schema) {
-        return Outbox.builder()
+                  OutboxSchemaInitializer schema, ObjectProvider<TraceContextPropagator> tracing) {
+        Outbox.Builder builder = Outbox.builder();
+        tracing.ifAvailable(builder::tracePropagator);
+        return builder
                 .dataSource(dataSource)
                 .connectionSupplier(new SpringConnectionSupplier(dataSource))
                 .tables(properties.tables())
@@ -80,8 +84,22 @@ public class OutboxAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnBean(PlatformTransactionManager.class)
     OutboxConsumers outboxConsumers(DataSource dataSource, PlatformTransactionManager transactionManager,
-                                    OutboxProperties properties, PayloadCodec outboxPayloadCodec) {
-        return new OutboxConsumers(dataSource, transactionManager, properties, outboxPayloadCodec);
+                                    OutboxProperties properties, PayloadCodec outboxPayloadCodec,
+                                    ObjectProvider<TraceContextPropagator> tracing) {
+        return new OutboxConsumers(dataSource, transactionManager, properties, outboxPayloadCodec,
+                tracing.getIfAvailable());
+    }
+
+    /** Spans through the application's OpenTelemetry SDK (Boot builds one without making it global). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.opentelemetry.api.OpenTelemetry")
+    static class Tracing {
+        @Bean
+        @ConditionalOnMissingBean(TraceContextPropagator.class)
+        @ConditionalOnBean(type = "io.opentelemetry.api.OpenTelemetry")
+        TraceContextPropagator outboxTracing(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            return OpenTelemetryTracing.of(openTelemetry);
+        }
     }
 
     @Bean

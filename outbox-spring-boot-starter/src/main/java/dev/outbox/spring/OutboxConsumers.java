@@ -3,6 +3,7 @@ package dev.outbox.spring;
 import dev.outbox.IdempotentConsumer;
 import dev.outbox.spi.PayloadCodec;
 import dev.outbox.spi.RetryPolicy;
+import dev.outbox.spi.TraceContextPropagator;
 import javax.sql.DataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 
@@ -28,9 +29,11 @@ public final class OutboxConsumers {
     private final SpringConsumerTransactions transactions;
     private final OutboxProperties properties;
     private final PayloadCodec codec;
+    private final TraceContextPropagator tracing;
 
     OutboxConsumers(DataSource dataSource, PlatformTransactionManager transactionManager, OutboxProperties properties,
-                    PayloadCodec codec) {
+                    PayloadCodec codec, TraceContextPropagator tracing) {
+        this.tracing = tracing;
         this.dataSource = dataSource;
         this.transactions = new SpringConsumerTransactions(transactionManager, dataSource);
         this.properties = properties;
@@ -40,7 +43,11 @@ public final class OutboxConsumers {
     /** A builder for the consumer {@code name}, configured; add the handler and build. */
     public IdempotentConsumer.Builder idempotent(String name) {
         OutboxProperties.Consumer consumer = properties.getConsumer();
-        return IdempotentConsumer.builder(name)
+        IdempotentConsumer.Builder builder = IdempotentConsumer.builder(name);
+        if (tracing != null) {
+            builder.tracePropagator(tracing);
+        }
+        return builder
                 .jdbi(SpringConsumerTransactions.jdbi(dataSource))
                 .transactions(transactions)
                 .tables(properties.tables())
