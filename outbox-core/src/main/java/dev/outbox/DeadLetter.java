@@ -2,6 +2,8 @@ package dev.outbox;
 
 import dev.outbox.spi.OutboundMessage;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A message given up on, as {@link OutboxAdmin} lists it.
@@ -19,4 +21,25 @@ public record DeadLetter(long deadLetterId, OutboundMessage message, String orig
                          String errorClass, Instant failedAt, boolean blocksKey) {
     /** The origin of dead letters written by relays. */
     public static final String RELAY_ORIGIN = "relay";
+
+    /**
+     * What an operator sees first, as an ordered map of texts, numbers and booleans (nulls kept): ids, destination,
+     * key, type, origin, attempts, error class, failure time, whether it blocks its key, the last error. For JSON
+     * and tables in operator tools (the CLI, the actuator endpoint).
+     */
+    public Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("deadLetterId", deadLetterId);
+        m.put("messageId", message.id().toString());
+        m.put("destination", message.destination());
+        m.put("key", message.key());
+        m.put("type", message.type());
+        m.put("origin", origin);
+        m.put("attempts", attempts);
+        m.put("errorClass", errorClass);
+        m.put("failedAt", String.valueOf(failedAt));
+        m.put("blocksKey", blocksKey);
+        m.put("lastError", lastError);
+        return m;
+    }
 }

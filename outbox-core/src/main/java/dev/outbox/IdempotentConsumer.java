@@ -39,6 +39,8 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Longer than most files: half of it is the builder's documented options; an attempt's transaction lives in
+// internal.consumer.
 /**
  * Turns at-least-once delivery into an exactly-once effect: runs a handler in a database transaction that also
  * records {@code (consumer name, message id)} in the deduplication store, so a redelivered message is recognised

@@ -29,6 +29,8 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
+// Longer than most files: the four ways to write (connection, Jdbi handle, connection supplier, batches) share
+// one validation, and the builder documents every option.
 /**
  * The outbox writer: stores messages in the caller's transaction, so that a message exists if and only if that
  * transaction commits.

@@ -35,6 +35,8 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Longer than most files: half of it is the builder's documented options; the relay's work lives in
+// internal.relay, this class only conducts it.
 /**
  * Publishes committed outbox messages through a {@link MessagePublisher}: claims batches, keeps several in flight,
  * deletes what the broker acked, retries failures with backoff and dead-letters what cannot be published.

@@ -20,13 +20,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 /** {@code outbox dead-letters list|show|replay|purge}. */
 @Command(name = "dead-letters", mixinStandardHelpOptions = true, description = "List, show, replay or purge dead "
@@ -76,7 +76,7 @@ final class DeadLettersCommand implements Runnable {
             Long next = page.size() == limit ? page.get(page.size() - 1).deadLetterId() : null;
             if (json) {
                 Map<String, Object> body = new LinkedHashMap<>();
-                body.put("deadLetters", page.stream().map(DeadLettersCommand::summary).toList());
+                body.put("deadLetters", page.stream().map(DeadLetter::summary).toList());
                 body.put("next", next);
                 Output.json(out, body);
                 return OutboxCli.OK;
@@ -112,7 +112,7 @@ final class DeadLettersCommand implements Runnable {
         public Integer call() {
             DeadLetter d = find(db.outbox());
             PrintWriter out = spec.commandLine().getOut();
-            Map<String, Object> full = new LinkedHashMap<>(summary(d));
+            Map<String, Object> full = new LinkedHashMap<>(d.summary());
             OutboundMessage m = d.message();
             full.put("routingKey", m.routingKey());
             full.put("contentType", m.contentType());
@@ -274,22 +274,6 @@ final class DeadLettersCommand implements Runnable {
             spec.commandLine().getOut().printf("purged %,d dead letter(s)%n", purged);
             return OutboxCli.OK;
         }
-    }
-
-    private static Map<String, Object> summary(DeadLetter d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("deadLetterId", d.deadLetterId());
-        m.put("messageId", d.message().id().toString());
-        m.put("destination", d.message().destination());
-        m.put("key", d.message().key());
-        m.put("type", d.message().type());
-        m.put("origin", d.origin());
-        m.put("attempts", d.attempts());
-        m.put("errorClass", d.errorClass());
-        m.put("failedAt", String.valueOf(d.failedAt()));
-        m.put("blocksKey", d.blocksKey());
-        m.put("lastError", d.lastError());
-        return m;
     }
 
     /** The payload as text when it is valid UTF-8, else null. */

@@ -38,32 +38,7 @@ final class Filters {
     Instant until;
 
     DeadLetterFilter filter() {
-        DeadLetterFilter f = DeadLetterFilter.all();
-        if (origin != null) {
-            f = f.withOrigin(origin);
-        }
-        if (destination != null) {
-            f = f.withDestination(destination);
-        }
-        if (type != null) {
-            f = f.withType(type);
-        }
-        if (key != null) {
-            f = f.withKey(key);
-        }
-        if (errorClass != null) {
-            f = f.withErrorClass(errorClass);
-        }
-        if (messageId != null) {
-            f = f.withId(messageId);
-        }
-        if (since != null) {
-            f = f.withFailedAfter(since);
-        }
-        if (until != null) {
-            f = f.withFailedBefore(until);
-        }
-        return f;
+        return new DeadLetterFilter(messageId, origin, destination, type, key, errorClass, since, until);
     }
 
     boolean none() {

@@ -52,7 +52,11 @@ public class OutboxEndpoint {
         body.put("inFlight", stats.inFlight());
         body.put("deadLetters", stats.deadLetters());
         body.put("deadLettersMatching", outbox.admin().countDeadLetters(filter));
-        body.put("page", deadLetters.stream().map(OutboxEndpoint::describe).toList());
+        body.put("page", deadLetters.stream().map(d -> {
+            Map<String, Object> m = d.summary();
+            m.put("payloadBytes", d.message().payload().length);
+            return m;
+        }).toList());
         if (deadLetters.size() == page) {
             body.put("next", deadLetters.get(deadLetters.size() - 1).deadLetterId());
         }
@@ -99,48 +103,6 @@ public class OutboxEndpoint {
     private static DeadLetterFilter filter(String origin, String destination, String type, String key,
                                            String errorClass, Instant failedAfter, Instant failedBefore,
                                            UUID messageId) {
-        DeadLetterFilter filter = DeadLetterFilter.all();
-        if (origin != null) {
-            filter = filter.withOrigin(origin);
-        }
-        if (destination != null) {
-            filter = filter.withDestination(destination);
-        }
-        if (type != null) {
-            filter = filter.withType(type);
-        }
-        if (key != null) {
-            filter = filter.withKey(key);
-        }
-        if (errorClass != null) {
-            filter = filter.withErrorClass(errorClass);
-        }
-        if (failedAfter != null) {
-            filter = filter.withFailedAfter(failedAfter);
-        }
-        if (failedBefore != null) {
-            filter = filter.withFailedBefore(failedBefore);
-        }
-        if (messageId != null) {
-            filter = filter.withId(messageId);
-        }
-        return filter;
-    }
-
-    private static Map<String, Object> describe(DeadLetter d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("deadLetterId", d.deadLetterId());
-        m.put("messageId", d.message().id().toString());
-        m.put("destination", d.message().destination());
-        m.put("key", d.message().key());
-        m.put("type", d.message().type());
-        m.put("origin", d.origin());
-        m.put("attempts", d.attempts());
-        m.put("errorClass", d.errorClass());
-        m.put("lastError", d.lastError());
-        m.put("failedAt", String.valueOf(d.failedAt()));
-        m.put("blocksKey", d.blocksKey());
-        m.put("payloadBytes", d.message().payload().length);
-        return m;
+        return new DeadLetterFilter(messageId, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 }

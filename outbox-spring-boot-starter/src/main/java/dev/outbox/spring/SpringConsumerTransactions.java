@@ -7,7 +7,6 @@ import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Handles;
 import org.jdbi.v3.core.Jdbi;
-import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,15 +27,16 @@ final class SpringConsumerTransactions implements ConsumerTransactions {
 
     /** A Jdbi whose handles use the connection of Spring's current transaction, and leave it to Spring. */
     static Jdbi jdbi(DataSource dataSource) {
+        SpringConnectionSupplier connections = new SpringConnectionSupplier(dataSource);
         Jdbi jdbi = Jdbi.create(new ConnectionFactory() {
             @Override
             public Connection openConnection() {
-                return DataSourceUtils.getConnection(dataSource);
+                return connections.get();
             }
 
             @Override
             public void closeConnection(Connection connection) {
-                DataSourceUtils.releaseConnection(connection, dataSource);
+                connections.release(connection);
             }
         });
         // Spring, not the handle, ends the transaction.

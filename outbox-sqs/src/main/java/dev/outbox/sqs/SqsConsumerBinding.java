@@ -32,6 +32,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 
+// Longer than most files: a third of it is the builder's documented options; the rest is the receive loop with
+// its visibility bookkeeping, which reads best in one place.
 /**
  * Consumes an SQS queue into a {@link MessageProcessor} (an {@code IdempotentConsumer}) with long polling, deleting a
  * message only after the processor committed it, found it a duplicate, or had it dead-lettered.

@@ -29,7 +29,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 final class KafkaSink implements Sink {
     private static final int PARTITIONS = 4;
-    private static final int RAW_WARM_UP = 50_000;
 
     private final EmbeddedKafka embedded;
     private final String bootstrap;
@@ -67,12 +66,7 @@ final class KafkaSink implements Sink {
     }
 
     @Override
-    public double rawRate(String destination, int messages) throws Exception {
-        rawSend(destination, Math.min(messages, RAW_WARM_UP));
-        return rawSend(destination, messages);
-    }
-
-    private double rawSend(String destination, int messages) throws Exception {
+    public double rawSend(String destination, int messages) throws Exception {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(messages);
         for (int i = 0; i < messages; i++) {
             records.add(record(destination, Messages.outbound(i, destination)));

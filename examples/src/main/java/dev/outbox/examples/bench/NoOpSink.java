@@ -33,7 +33,7 @@ final class NoOpSink implements Sink {
     }
 
     @Override
-    public double rawRate(String destination, int messages) {
+    public double rawSend(String destination, int messages) {
         return 0;
     }
 

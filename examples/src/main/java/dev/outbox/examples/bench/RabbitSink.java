@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class RabbitSink implements Sink {
     /** Unconfirmed messages each raw channel keeps in flight: as many as a relay's batch. */
     private static final int RAW_WINDOW = 500;
-    private static final int RAW_WARM_UP = 20_000;
 
     private final RabbitTopology.QueueType type;
     private final Connection connection;
@@ -65,15 +64,9 @@ final class RabbitSink implements Sink {
         return publisher;
     }
 
-    @Override
-    public double rawRate(String destination, int messages) throws Exception {
-        rawSend(destination, Math.min(messages, RAW_WARM_UP));
-        purge(destination);
-        return rawSend(destination, messages);
-    }
-
     /** Each share on a channel of its own, with up to {@value #RAW_WINDOW} messages awaiting confirms. */
-    private double rawSend(String destination, int messages) throws Exception {
+    @Override
+    public double rawSend(String destination, int messages) throws Exception {
         List<OutboundMessage> batch = new ArrayList<>(messages);
         List<AMQP.BasicProperties> props = new ArrayList<>(messages);
         for (int i = 0; i < messages; i++) {

@@ -21,11 +21,23 @@ interface Sink extends AutoCloseable {
     /** The library's publisher for this broker. */
     MessagePublisher publisher();
 
+    /** Messages the raw client sends to warm up before it is measured. */
+    int RAW_WARM_UP = 20_000;
+
     /**
      * The raw client's best rate, in messages per second, sending {@code messages} records like the relay's, built
      * beforehand, from {@link #RAW_THREADS} threads after a warm-up; 0 when there is no client (no-op).
      */
-    double rawRate(String destination, int messages) throws Exception;
+    default double rawRate(String destination, int messages) throws Exception {
+        if (rawSend(destination, Math.min(messages, RAW_WARM_UP)) == 0) {
+            return 0;
+        }
+        purge(destination);
+        return rawSend(destination, messages);
+    }
+
+    /** Sends {@code messages} records with the raw client and returns the rate; 0 when there is no client. */
+    double rawSend(String destination, int messages) throws Exception;
 
     /** Threads the raw clients send from memory with: as many as the relays' lanes. */
     int RAW_THREADS = 4;

@@ -34,7 +34,6 @@ final class SqsSink implements Sink {
     /** Connections of the client, for the relay and the raw sender alike, and the raw sender's requests in flight. */
     private static final int CONNECTIONS = 64;
     private static final int RAW_WINDOW = CONNECTIONS;
-    private static final int RAW_WARM_UP = 10_000;
 
     private final EmbeddedElasticMq embedded;
     private final String endpoint;
@@ -70,13 +69,7 @@ final class SqsSink implements Sink {
     }
 
     @Override
-    public double rawRate(String destination, int messages) {
-        rawSend(destination, Math.min(messages, RAW_WARM_UP));
-        purge(destination);
-        return rawSend(destination, messages);
-    }
-
-    private double rawSend(String destination, int messages) {
+    public double rawSend(String destination, int messages) {
         Semaphore window = new Semaphore(RAW_WINDOW);
         List<CompletableFuture<?>> sent = new ArrayList<>();
         long start = System.nanoTime();
