@@ -145,16 +145,19 @@ public final class OutboxAdmin {
     }
 
     /**
-     * Replays every dead letter matching {@code filter}, {@value #BULK_BATCH} per transaction, telling
-     * {@code progress} after each batch. Dead letters of consumers are replayed only when the filter names their
-     * origin ({@link DeadLetterFilter#withOrigin}) or their message id, as replaying one publishes it again to every
-     * consumer of its destination; the others are skipped with that reason, as are dead letters whose message id is
-     * already pending.
+     * Replays every dead letter matching {@code filter} that exists when it begins, {@value #BULK_BATCH} per
+     * transaction, telling {@code progress} after each batch (a message that fails again at once while the replay
+     * runs is dead-lettered again and left for the next replay, never chased). Dead letters of consumers are
+     * replayed only when the filter names their origin ({@link DeadLetterFilter#withOrigin}) or their message id, as
+     * replaying one publishes it again to every consumer of its destination; the others are skipped with that
+     * reason, as are dead letters whose message id is already pending.
      */
     public ReplayReport replay(DeadLetterFilter filter, Progress progress) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(progress, "progress");
         long total = countDeadLetters(filter);
+        // What exists now: a message dead-lettered again while the replay runs is left for the next one.
+        long upTo = call((c, stores) -> stores.deadLetters().lastId(c));
         long replayed = 0;
         long done = 0;
         long after = 0;
@@ -162,7 +165,7 @@ public final class OutboxAdmin {
         while (true) {
             long from = after;
             DeadLetterStore.ReplayBatch batch = transaction((c, stores) -> stores.deadLetters().replay(c, filter,
-                    from, BULK_BATCH, runtime.clock().instant()));
+                    from, upTo, BULK_BATCH, runtime.clock().instant()));
             if (batch.seen() == 0) {
                 break;
             }
@@ -183,15 +186,19 @@ public final class OutboxAdmin {
         return (int) Math.min(Integer.MAX_VALUE, purge(filter, Progress.none()));
     }
 
-    /** Deletes every dead letter matching {@code filter}, {@value #BULK_BATCH} per statement; returns how many. */
+    /**
+     * Deletes every dead letter matching {@code filter} that exists when it begins, {@value #BULK_BATCH} per
+     * statement; returns how many.
+     */
     public long purge(DeadLetterFilter filter, Progress progress) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(progress, "progress");
         long total = countDeadLetters(filter);
+        long upTo = call((c, stores) -> stores.deadLetters().lastId(c));
         long purged = 0;
         int deleted;
         do {
-            deleted = call((c, stores) -> stores.deadLetters().purge(c, filter, BULK_BATCH));
+            deleted = call((c, stores) -> stores.deadLetters().purge(c, filter, upTo, BULK_BATCH));
             purged += deleted;
             progress.update(purged, Math.max(total, purged));
         } while (deleted == BULK_BATCH);

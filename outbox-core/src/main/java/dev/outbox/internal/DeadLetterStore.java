@@ -119,14 +119,14 @@ public final class DeadLetterStore {
     /** Dead letters matching {@code filter} with an id above {@code after}, in id order, at most {@code limit}. */
     public List<DeadLetter> list(Connection c, DeadLetterFilter filter, long after, int limit) throws SQLException {
         List<DeadLetter> result = new ArrayList<>();
-        for (Row row : select(c, filter, after, limit, false)) {
+        for (Row row : select(c, filter, after, Long.MAX_VALUE, limit, false)) {
             result.add(row.deadLetter());
         }
         return result;
     }
 
     public long count(Connection c, DeadLetterFilter filter) throws SQLException {
-        Where where = where(filter, Long.MIN_VALUE);
+        Where where = where(filter, Long.MIN_VALUE, Long.MAX_VALUE);
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + where.sql)) {
             where.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {
@@ -138,7 +138,7 @@ public final class DeadLetterStore {
 
     /** Dead letters matching {@code filter} counted by origin and error class, largest groups first. */
     public List<DeadLetterGroup> groups(Connection c, DeadLetterFilter filter) throws SQLException {
-        Where where = where(filter, Long.MIN_VALUE);
+        Where where = where(filter, Long.MIN_VALUE, Long.MAX_VALUE);
         List<DeadLetterGroup> groups = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT origin, error_class, COUNT(*), MIN(failed_at), "
                 + "MAX(failed_at) FROM " + table + where.sql + " GROUP BY origin, error_class ORDER BY COUNT(*) DESC, "
@@ -159,14 +159,15 @@ public final class DeadLetterStore {
     }
 
     /**
-     * Moves up to {@code limit} dead letters matching {@code filter} (ids above {@code after}) back into the outbox
+     * Moves up to {@code limit} dead letters matching {@code filter} (ids above {@code after}, up to {@code upTo}:
+     * a message dead-lettered again while a replay runs is not chased) back into the outbox
      * with their id and write position, available now and with no attempts, in the caller's transaction. Dead
      * letters whose message id is already pending, and consumers' dead letters unless the filter names their origin,
      * are skipped with a reason and stay.
      */
-    public ReplayBatch replay(Connection c, DeadLetterFilter filter, long after, int limit, Instant now)
+    public ReplayBatch replay(Connection c, DeadLetterFilter filter, long after, long upTo, int limit, Instant now)
             throws SQLException {
-        List<Row> rows = select(c, filter, after, limit, true);
+        List<Row> rows = select(c, filter, after, upTo, limit, true);
         if (rows.isEmpty()) {
             return new ReplayBatch(after, 0, 0, List.of());
         }
@@ -226,9 +227,18 @@ public final class DeadLetterStore {
         }
     }
 
-    /** Deletes at most {@code limit} dead letters matching {@code filter}; returns how many. */
-    public int purge(Connection c, DeadLetterFilter filter, int limit) throws SQLException {
-        Where where = where(filter, Long.MIN_VALUE);
+    /** The newest dead letter's id, 0 when there is none: where a bulk operation stops. */
+    public long lastId(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT MAX(dead_letter_id) FROM " + table);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Deletes at most {@code limit} dead letters matching {@code filter} with ids up to {@code upTo}. */
+    public int purge(Connection c, DeadLetterFilter filter, long upTo, int limit) throws SQLException {
+        Where where = where(filter, Long.MIN_VALUE, upTo);
         String condition = where.sql.isEmpty() ? "1 = 1" : where.sql.substring(" WHERE ".length());
         try (PreparedStatement ps = c.prepareStatement(dialect.deleteAtMost(table, condition, limit))) {
             where.bind(ps, 1);
@@ -251,9 +261,9 @@ public final class DeadLetterStore {
         return keys;
     }
 
-    private List<Row> select(Connection c, DeadLetterFilter filter, long after, int limit, boolean lock)
+    private List<Row> select(Connection c, DeadLetterFilter filter, long after, long upTo, int limit, boolean lock)
             throws SQLException {
-        Where where = where(filter, after);
+        Where where = where(filter, after, upTo);
         List<Row> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + SELECT_COLUMNS + " FROM " + table + where.sql
                 + " ORDER BY dead_letter_id" + dialect.limit() + (lock ? " FOR UPDATE" : ""))) {
@@ -281,12 +291,16 @@ public final class DeadLetterStore {
         }
     }
 
-    private Where where(DeadLetterFilter f, long after) {
+    private Where where(DeadLetterFilter f, long after, long upTo) {
         List<String> conditions = new ArrayList<>();
         List<Binder> binders = new ArrayList<>();
         if (after != Long.MIN_VALUE) {
             conditions.add("dead_letter_id > ?");
             binders.add((ps, i) -> ps.setLong(i, after));
+        }
+        if (upTo != Long.MAX_VALUE) {
+            conditions.add("dead_letter_id <= ?");
+            binders.add((ps, i) -> ps.setLong(i, upTo));
         }
         if (f.id() != null) {
             conditions.add("id = ?");

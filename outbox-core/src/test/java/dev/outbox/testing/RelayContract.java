@@ -290,6 +290,20 @@ public abstract class RelayContract extends DatabaseContract {
     }
 
     @Test
+    void aReplayDoesNotChaseAMessageThatIsDeadLetteredAgainWhileItRuns() throws SQLException {
+        write(1, i -> message("k"));
+        ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> PublishResult.rejected(m.id(), "no such topic"),
+                Duration.ZERO);
+        started(relay(publisher).minPollInterval(Duration.ofMillis(1)));
+        await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 1);
+        for (int i = 0; i < 5; i++) {
+            assertThat(outbox.admin().replay(DeadLetterFilter.all()).replayed()).as("replay %d", i).isEqualTo(1);
+            await().atMost(WAIT).until(() -> outbox.admin().countDeadLetters(DeadLetterFilter.all()) == 1
+                    && outbox.admin().stats().pending() == 0);
+        }
+    }
+
+    @Test
     void adminGroupsPendingByDestinationAndDeadLettersByOriginAndErrorClass() throws SQLException {
         write(2, i -> message("k" + i).destination("payments"));
         write(1, i -> message("later").destination("payments").delay(Duration.ofHours(1)));
