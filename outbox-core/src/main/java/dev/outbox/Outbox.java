@@ -71,7 +71,7 @@ public final class Outbox {
     private Outbox(Builder b) {
         Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
         tracePropagator = b.tracePropagator != null ? b.tracePropagator : TracePropagators.detect();
-        runtime = new OutboxRuntime(new Database(jdbi, b.dialect, b.tables), b.dataSource, b.clock, b.partitions,
+        runtime = new OutboxRuntime(new Database(jdbi, b.dataSource, b.dialect, b.tables), b.dataSource, b.clock, b.partitions,
                 tracePropagator);
         codec = b.codec != null ? b.codec : JsonCodec.create();
         connectionSupplier = b.connectionSupplier;

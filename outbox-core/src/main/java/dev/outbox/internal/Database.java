@@ -6,6 +6,7 @@ import dev.outbox.spi.Dialect;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -15,22 +16,79 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class Database {
     private final Jdbi jdbi;
+    /** The pool behind {@link #jdbi}, when known: the relay borrows its claim connections straight from it. */
+    private final DataSource dataSource;
     private final TableNames tables;
     private final AtomicReference<Stores> stores;
 
     public Database(Jdbi jdbi, Dialect dialect, TableNames tables) {
-        this(jdbi, tables, new AtomicReference<>(dialect == null ? null : Stores.of(dialect, tables)));
+        this(jdbi, null, dialect, tables);
     }
 
-    private Database(Jdbi jdbi, TableNames tables, AtomicReference<Stores> stores) {
+    public Database(Jdbi jdbi, DataSource dataSource, Dialect dialect, TableNames tables) {
+        this(jdbi, dataSource, tables, new AtomicReference<>(dialect == null ? null : Stores.of(dialect, tables)));
+    }
+
+    private Database(Jdbi jdbi, DataSource dataSource, TableNames tables, AtomicReference<Stores> stores) {
         this.jdbi = jdbi;
+        this.dataSource = dataSource;
         this.tables = tables;
         this.stores = stores;
     }
 
     /** The same database reached through another pool (e.g. the relay's own); shares the detected dialect. */
-    public Database on(Jdbi other) {
-        return new Database(other, tables, stores);
+    public Database on(Jdbi other, DataSource otherDataSource) {
+        return new Database(other, otherDataSource, tables, stores);
+    }
+
+    /** A connection borrowed for a while (a claim's transaction), and how to give it back. */
+    public interface Lease extends AutoCloseable {
+        Connection connection();
+
+        /** Gives the connection back to the pool; never throws. */
+        @Override
+        void close();
+    }
+
+    /**
+     * Borrows a connection: straight from the pool when it is known (no handle to build and tear down per claim),
+     * else through a Jdbi handle.
+     */
+    public Lease lease() throws SQLException {
+        if (dataSource != null) {
+            Connection connection = dataSource.getConnection();
+            return new Lease() {
+                @Override
+                public Connection connection() {
+                    return connection;
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        connection.close();
+                    } catch (SQLException | RuntimeException e) {
+                        // the pool discards a connection it cannot take back
+                    }
+                }
+            };
+        }
+        Handle handle = jdbi.open();
+        return new Lease() {
+            @Override
+            public Connection connection() {
+                return handle.getConnection();
+            }
+
+            @Override
+            public void close() {
+                try {
+                    handle.close();
+                } catch (RuntimeException e) {
+                    // closing with a transaction open: the pool resets or discards the connection
+                }
+            }
+        };
     }
 
     public Jdbi jdbi() {

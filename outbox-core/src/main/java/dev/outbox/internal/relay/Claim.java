@@ -1,11 +1,11 @@
 package dev.outbox.internal.relay;
 
+import dev.outbox.internal.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,15 +17,15 @@ import org.slf4j.LoggerFactory;
 public final class Claim {
     private static final Logger log = LoggerFactory.getLogger(Claim.class);
 
-    private final Handle handle;
+    private final Database.Lease lease;
     private final List<Claimed> batch;
     private final long claimNanos;
     private final AtomicBoolean taken = new AtomicBoolean();
     private volatile boolean ended;
     private volatile Runnable onEnd = () -> { };
 
-    Claim(Handle handle, List<Claimed> batch, long claimNanos) {
-        this.handle = handle;
+    Claim(Database.Lease lease, List<Claimed> batch, long claimNanos) {
+        this.lease = lease;
         this.batch = Collections.unmodifiableList(batch);
         this.claimNanos = claimNanos;
     }
@@ -40,7 +40,7 @@ public final class Claim {
     }
 
     Connection connection() {
-        return handle.getConnection();
+        return lease.connection();
     }
 
     /** Runs {@code action} once, when the claim ends (committed or rolled back), whoever ends it. */
@@ -66,14 +66,14 @@ public final class Claim {
     void commit() throws SQLException {
         boolean committed = false;
         try {
-            handle.getConnection().commit();
+            lease.connection().commit();
             committed = true;
-            handle.getConnection().setAutoCommit(true);
+            lease.connection().setAutoCommit(true);
         } finally {
             if (!committed) {
                 rollback();
             } else {
-                close(handle);
+                close();
             }
         }
     }
@@ -84,32 +84,23 @@ public final class Claim {
             return;
         }
         try {
-            Connection c = handle.getConnection();
+            Connection c = lease.connection();
             c.rollback();
             c.setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
             log.warn("Could not roll back a claim transaction of {} message(s); the pool discards its connection: {}",
                     batch.size(), e.toString());
         } finally {
-            close(handle);
+            close();
         }
     }
 
-    private void close(Handle handle) {
+    private void close() {
         ended = true;
         try {
-            closeHandle(handle);
+            lease.close();
         } finally {
             onEnd.run();
-        }
-    }
-
-    /** Closes a handle whose transaction may still be open (the pool then discards or resets the connection). */
-    static void closeHandle(Handle handle) {
-        try {
-            handle.close();
-        } catch (RuntimeException e) {
-            log.debug("closing a claim handle: {}", e.toString());
         }
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Opens claim transactions and records their outcome. A claim is the row lock of a transaction that stays open
@@ -49,9 +48,9 @@ public final class Claims {
         if (owned != null && owned.isEmpty()) {
             return null;
         }
-        Handle handle = database.jdbi().open();
+        Database.Lease lease = database.lease();
         try {
-            Connection c = handle.getConnection();
+            Connection c = lease.connection();
             Stores stores = database.stores(c);
             String preamble = stores.dialect().beginClaim(c, settings.leaseTimeout());
             List<Claimed> batch = owned == null
@@ -59,7 +58,7 @@ public final class Claims {
                     : stores.relay().claimHeads(c, preamble, owned, blockKeys ? stores.deadLetters()::blockedKeys
                             : connection -> Set.of(), limits, settings.batchSize() * SCAN_FACTOR,
                             !settings.retention().isZero(), now);
-            Claim claim = new Claim(handle, batch, System.nanoTime() - start);
+            Claim claim = new Claim(lease, batch, System.nanoTime() - start);
             if (batch.isEmpty()) {
                 claim.take();
                 claim.rollback();
@@ -67,7 +66,7 @@ public final class Claims {
             }
             return claim;
         } catch (SQLException | RuntimeException | Error e) {
-            rollbackQuietly(handle, e);
+            rollbackQuietly(lease, e);
             throw e;
         }
     }
@@ -122,14 +121,14 @@ public final class Claims {
                 DeadLetterStore.truncate(error), nextAttemptAt));
     }
 
-    private static void rollbackQuietly(Handle handle, Throwable cause) {
+    private static void rollbackQuietly(Database.Lease lease, Throwable cause) {
         try {
-            handle.getConnection().rollback();
-            handle.getConnection().setAutoCommit(true);
+            lease.connection().rollback();
+            lease.connection().setAutoCommit(true);
         } catch (SQLException | RuntimeException e) {
             cause.addSuppressed(e);
         } finally {
-            Claim.closeHandle(handle);
+            lease.close();
         }
     }
 }
