@@ -144,7 +144,9 @@ public final class OutboxRelay implements AutoCloseable {
                     + (closed.get() ? " and closed" : "") + "; build a new relay");
         }
         outbox.schema().verify();
-        Database database = settings.jdbi() != null ? runtime.database().on(settings.jdbi(), settings.dataSource()) : runtime.database();
+        Database database = settings.jdbi() != null
+                ? runtime.database().on(settings.jdbi(), settings.dataSource())
+                : runtime.database();
         Dialect dialect;
         try {
             dialect = database.withConnection((connection, stores) -> stores.dialect());
