@@ -13,6 +13,7 @@ module dev.outbox.core {
     requires transitive org.jdbi.v3.core;
     requires transitive com.fasterxml.jackson.databind;
     requires org.slf4j;
+    requires static transitive org.jspecify;
     requires static tools.jackson.databind;
     requires static micrometer.core;
     requires static io.opentelemetry.api;

@@ -4,9 +4,12 @@ import dev.outbox.spi.OutboundMessage;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message given up on, as {@link OutboxAdmin} lists it.
+ *
+ * <p>Immutable and thread-safe.
  *
  * @param deadLetterId the dead letter's own id: increasing, the order of listing and the cursor of paging
  * @param message the message as it was stored, with its original id ({@code availableAt} is the failure time)
@@ -18,7 +21,7 @@ import java.util.Map;
  * @param blocksKey whether later messages of its key wait for its replay (policy BLOCK)
  */
 public record DeadLetter(long deadLetterId, OutboundMessage message, String origin, int attempts, String lastError,
-                         String errorClass, Instant failedAt, boolean blocksKey) {
+                         @Nullable String errorClass, Instant failedAt, boolean blocksKey) {
     /** The origin of dead letters written by relays. */
     public static final String RELAY_ORIGIN = "relay";
 

@@ -2,6 +2,7 @@ package dev.outbox;
 
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Selects dead letters for {@link OutboxAdmin}: all of them, or those matching every condition set. Immutable;
@@ -18,8 +19,9 @@ import java.util.UUID;
  * @param failedAfter only dead letters that failed at or after this instant, or null for any
  * @param failedBefore only dead letters that failed before this instant, or null for any
  */
-public record DeadLetterFilter(UUID id, String origin, String destination, String type, String key,
-                               String errorClass, Instant failedAfter, Instant failedBefore) {
+public record DeadLetterFilter(@Nullable UUID id, @Nullable String origin, @Nullable String destination,
+                               @Nullable String type, @Nullable String key, @Nullable String errorClass,
+                               @Nullable Instant failedAfter, @Nullable Instant failedBefore) {
 
     /** Every dead letter. */
     public static DeadLetterFilter all() {
@@ -31,36 +33,36 @@ public record DeadLetterFilter(UUID id, String origin, String destination, Strin
         return all().withId(id);
     }
 
-    public DeadLetterFilter withId(UUID id) {
+    public DeadLetterFilter withId(@Nullable UUID id) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
     /** Only the relay's dead letters ({@value DeadLetter#RELAY_ORIGIN}), or one consumer's (its name). */
-    public DeadLetterFilter withOrigin(String origin) {
+    public DeadLetterFilter withOrigin(@Nullable String origin) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withDestination(String destination) {
+    public DeadLetterFilter withDestination(@Nullable String destination) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withType(String type) {
+    public DeadLetterFilter withType(@Nullable String type) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withKey(String key) {
+    public DeadLetterFilter withKey(@Nullable String key) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withErrorClass(String errorClass) {
+    public DeadLetterFilter withErrorClass(@Nullable String errorClass) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withFailedAfter(Instant failedAfter) {
+    public DeadLetterFilter withFailedAfter(@Nullable Instant failedAfter) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 
-    public DeadLetterFilter withFailedBefore(Instant failedBefore) {
+    public DeadLetterFilter withFailedBefore(@Nullable Instant failedBefore) {
         return new DeadLetterFilter(id, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 }

@@ -1,6 +1,10 @@
 package dev.outbox;
 
-/** How an {@link OutboxRelay} orders publishing. */
+/**
+ * How an {@link OutboxRelay} orders publishing.
+ *
+ * <p>Immutable and thread-safe.
+ */
 public enum Ordering {
     /**
      * No order: relays compete for any available message, for the highest throughput. Messages of one key may be

@@ -3,6 +3,8 @@ package dev.outbox;
 /**
  * The library cannot work as configured: a missing table, an unsupported database, a connection that is not in a
  * transaction. The message says what to change.
+ *
+ * <p>Safe to hand between threads once thrown.
  */
 public class OutboxConfigurationException extends OutboxException {
     private static final long serialVersionUID = 1L;

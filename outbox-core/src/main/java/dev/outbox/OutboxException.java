@@ -5,6 +5,8 @@ package dev.outbox;
  *
  * <p>Subclasses say which side is at fault: {@link OutboxConfigurationException} (setup or schema),
  * {@link OutboxStoreException} (the database refused or failed a statement).
+ *
+ * <p>Safe to hand between threads once thrown.
  */
 public class OutboxException extends RuntimeException {
     private static final long serialVersionUID = 1L;

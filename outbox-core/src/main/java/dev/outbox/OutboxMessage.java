@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One event to publish: where to ({@link #destination()}), in which order ({@link #key()}), what it is
@@ -88,27 +89,27 @@ public final class OutboxMessage {
     }
 
     /** Broker-specific routing detail, e.g. the RabbitMQ routing key; null when not set. */
-    public String routingKey() {
+    public @Nullable String routingKey() {
         return routingKey;
     }
 
     /** The ordering and partitioning key (an aggregate id, say); null for messages with no order among them. */
-    public String key() {
+    public @Nullable String key() {
         return key;
     }
 
     /** The event type consumers dispatch on, e.g. {@code OrderPlaced}; may be null. */
-    public String type() {
+    public @Nullable String type() {
         return type;
     }
 
     /** The payload object to encode with the outbox's codec, or null when {@link #rawPayload()} is set. */
-    public Object payload() {
+    public @Nullable Object payload() {
         return payload;
     }
 
     /** The payload bytes as given, or null when {@link #payload()} is set. Returns a copy. */
-    public byte[] rawPayload() {
+    public byte @Nullable [] rawPayload() {
         return rawPayload == null ? null : rawPayload.clone();
     }
 
@@ -118,7 +119,7 @@ public final class OutboxMessage {
     }
 
     /** Content type given with the raw payload; null means the codec's content type (or none for raw bytes). */
-    public String contentType() {
+    public @Nullable String contentType() {
         return contentType;
     }
 
@@ -127,30 +128,30 @@ public final class OutboxMessage {
         return headers;
     }
 
-    public String correlationId() {
+    public @Nullable String correlationId() {
         return correlationId;
     }
 
-    public String causationId() {
+    public @Nullable String causationId() {
         return causationId;
     }
 
     /** W3C {@code traceparent}; when null the writer captures the current trace context, if any. */
-    public String traceparent() {
+    public @Nullable String traceparent() {
         return traceparent;
     }
 
-    public String tracestate() {
+    public @Nullable String tracestate() {
         return tracestate;
     }
 
     /** Earliest publish time, or null: see {@link Builder#availableAt(Instant)}. */
-    public Instant availableAt() {
+    public @Nullable Instant availableAt() {
         return availableAt;
     }
 
     /** Publish delay from write time, or null: see {@link Builder#delay(Duration)}. */
-    public Duration delay() {
+    public @Nullable Duration delay() {
         return delay;
     }
 
@@ -185,18 +186,18 @@ public final class OutboxMessage {
             return this;
         }
 
-        public Builder routingKey(String routingKey) {
+        public Builder routingKey(@Nullable String routingKey) {
             this.routingKey = routingKey;
             return this;
         }
 
         /** Messages with the same key are published in write order when the relay orders by key. */
-        public Builder key(String key) {
+        public Builder key(@Nullable String key) {
             this.key = key;
             return this;
         }
 
-        public Builder type(String type) {
+        public Builder type(@Nullable String type) {
             this.type = type;
             return this;
         }
@@ -218,7 +219,7 @@ public final class OutboxMessage {
         }
 
         /** Payload bytes stored and published as they are, with their MIME type (may be null). */
-        public Builder rawPayload(byte[] bytes, String contentType) {
+        public Builder rawPayload(byte[] bytes, @Nullable String contentType) {
             if (bytes == null) {
                 throw new IllegalArgumentException("OutboxMessage.rawPayload is null: give the bytes to publish "
                         + "(new byte[0] for a message without content)");
@@ -251,32 +252,32 @@ public final class OutboxMessage {
             return this;
         }
 
-        public Builder correlationId(String correlationId) {
+        public Builder correlationId(@Nullable String correlationId) {
             this.correlationId = correlationId;
             return this;
         }
 
-        public Builder causationId(String causationId) {
+        public Builder causationId(@Nullable String causationId) {
             this.causationId = causationId;
             return this;
         }
 
         /** Sets the W3C trace context explicitly instead of capturing the current one at write time. */
-        public Builder traceContext(String traceparent, String tracestate) {
+        public Builder traceContext(@Nullable String traceparent, @Nullable String tracestate) {
             this.traceparent = traceparent;
             this.tracestate = tracestate;
             return this;
         }
 
         /** Not published before this instant (delayed delivery). Exclusive with {@link #delay}. */
-        public Builder availableAt(Instant availableAt) {
+        public Builder availableAt(@Nullable Instant availableAt) {
             this.availableAt = availableAt;
             this.delay = null;
             return this;
         }
 
         /** Not published before write time plus this delay. Exclusive with {@link #availableAt}. */
-        public Builder delay(Duration delay) {
+        public Builder delay(@Nullable Duration delay) {
             this.delay = delay;
             this.availableAt = null;
             return this;

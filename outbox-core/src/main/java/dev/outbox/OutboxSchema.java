@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  * {@code dev/outbox/jdbc/<dialect>/V1__outbox.sql}, {@code V2__outbox.sql}, …, written for the default table names;
  * {@link #script()} renders them for configured names. A version counts as applied when the columns it adds exist,
  * so {@link #create()} brings a schema created by any earlier release, or by a migration tool, up to date.
+ *
+ * <p>Thread-safe; each call uses a connection of its own.
  */
 public final class OutboxSchema {
     private final Database database;

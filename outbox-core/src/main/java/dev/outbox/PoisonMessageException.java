@@ -3,6 +3,8 @@ package dev.outbox;
 /**
  * Thrown by a handler (or by the consumer while decoding) when a message can never be processed, whatever the
  * number of attempts: it is dead-lettered at once with this exception's message as the reason.
+ *
+ * <p>Safe to hand between threads once thrown.
  */
 public class PoisonMessageException extends OutboxException {
     private static final long serialVersionUID = 1L;

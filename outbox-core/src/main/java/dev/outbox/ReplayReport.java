@@ -8,6 +8,8 @@ import java.util.UUID;
  * into the outbox, and each one that did not, with why. A dead letter that cannot be replayed is skipped and left
  * where it is; the others go on.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param replayed dead letters moved back into the outbox
  * @param skipped dead letters left in place, each with its reason
  */

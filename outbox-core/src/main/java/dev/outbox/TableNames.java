@@ -2,6 +2,7 @@ package dev.outbox;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names of the library's tables: a prefix (default {@code outbox_}) and an optional schema (a MySQL database).
@@ -50,7 +51,7 @@ public final class TableNames {
     }
 
     /** The schema, or null for the connection's current one. */
-    public String schema() {
+    public @Nullable String schema() {
         return schema;
     }
 

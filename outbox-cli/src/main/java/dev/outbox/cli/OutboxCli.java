@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
  * (the message names it); {@value #SCHEMA_INCOMPLETE} {@code schema verify} found tables or columns missing;
  * {@value #NOT_CONFIRMED} a replay or purge was not confirmed; {@value #PARTIAL} a replay skipped some dead letters
  * (listed).
+ *
+ * <p>A command-line program: one run per process.
  */
 @Command(name = "outbox", mixinStandardHelpOptions = true, versionProvider = OutboxCli.Version.class,
         description = "Operate an outbox: schema, statistics, dead letters.",

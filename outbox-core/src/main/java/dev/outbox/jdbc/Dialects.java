@@ -11,7 +11,11 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Picks the shipped dialect for a database from its JDBC metadata, and checks the version is supported. */
+/**
+ * Picks the shipped dialect for a database from its JDBC metadata, and checks the version is supported.
+ *
+ * <p>Stateless and thread-safe.
+ */
 public final class Dialects {
     private static final Pattern MARIADB_VERSION = Pattern.compile("(?:^5\\.5\\.5-)?(\\d+)\\.(\\d+)");
     private static final String SUPPORTED = "PostgreSQL 12+, MySQL 8.0+, MariaDB 10.6+ and H2 2.x";

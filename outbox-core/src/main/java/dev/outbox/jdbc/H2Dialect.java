@@ -2,7 +2,11 @@ package dev.outbox.jdbc;
 
 import java.util.List;
 
-/** H2 2.x, for tests and the quick start: {@code UUID} ids and {@code TIMESTAMP WITH TIME ZONE} times. */
+/**
+ * H2 2.x, for tests and the quick start: {@code UUID} ids and {@code TIMESTAMP WITH TIME ZONE} times.
+ *
+ * <p>Stateless and thread-safe: one instance serves every connection.
+ */
 public final class H2Dialect extends ObjectTypesDialect {
     /** Oldest supported major version. */
     public static final int MIN_MAJOR_VERSION = 2;

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.Objects;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The deduplication store in the database, table {@code outbox_inbox} with primary key (consumer, message id),
@@ -37,7 +38,7 @@ public final class JdbcDeduplicationStore implements DeduplicationStore {
      * @param dialect the dialect, or null to detect it
      * @param clock the clock of {@code processed_at}
      */
-    public JdbcDeduplicationStore(Jdbi jdbi, TableNames tables, Dialect dialect, Clock clock) {
+    public JdbcDeduplicationStore(Jdbi jdbi, TableNames tables, @Nullable Dialect dialect, Clock clock) {
         this.database = new Database(Objects.requireNonNull(jdbi, "jdbi"), dialect,
                 Objects.requireNonNull(tables, "tables"));
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -11,10 +11,13 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * MySQL 8.0+ and MariaDB 10.6+ (InnoDB): ids as {@code BINARY(16)} (big-endian, so time-ordered UUIDv7 ids append
  * to the index), times as {@code DATETIME(6)} holding UTC, which has no 2038 limit and ignores the session zone.
+ *
+ * <p>Stateless and thread-safe: one instance serves every connection.
  */
 public final class MySqlDialect implements Dialect {
     /** Oldest supported MySQL major version (SKIP LOCKED). */
@@ -46,7 +49,7 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
-    public UUID getUuid(ResultSet row, int column) throws SQLException {
+    public @Nullable UUID getUuid(ResultSet row, int column) throws SQLException {
         byte[] bytes = row.getBytes(column);
         if (bytes == null) {
             return null;
@@ -61,7 +64,7 @@ public final class MySqlDialect implements Dialect {
     }
 
     @Override
-    public Instant getInstant(ResultSet row, int column) throws SQLException {
+    public @Nullable Instant getInstant(ResultSet row, int column) throws SQLException {
         LocalDateTime value = row.getObject(column, LocalDateTime.class);
         return value == null ? null : value.toInstant(ZoneOffset.UTC);
     }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** Databases whose drivers bind {@link UUID} and {@link OffsetDateTime} natively (uuid, timestamp with time zone). */
 abstract class ObjectTypesDialect implements Dialect {
@@ -18,7 +19,7 @@ abstract class ObjectTypesDialect implements Dialect {
     }
 
     @Override
-    public UUID getUuid(ResultSet row, int column) throws SQLException {
+    public @Nullable UUID getUuid(ResultSet row, int column) throws SQLException {
         return row.getObject(column, UUID.class);
     }
 
@@ -28,7 +29,7 @@ abstract class ObjectTypesDialect implements Dialect {
     }
 
     @Override
-    public Instant getInstant(ResultSet row, int column) throws SQLException {
+    public @Nullable Instant getInstant(ResultSet row, int column) throws SQLException {
         OffsetDateTime value = row.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
     }

@@ -10,10 +10,13 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * PostgreSQL 12 and newer: {@code uuid} ids, {@code timestamptz} times, {@code FOR UPDATE SKIP LOCKED} claims, and
  * {@code pg_notify} in the writer's transaction so that listening relays wake up at commit.
+ *
+ * <p>Stateless and thread-safe: one instance serves every connection.
  */
 public final class PostgresDialect extends ObjectTypesDialect {
     /** Oldest supported major version (SKIP LOCKED, identity columns, EXECUTE FUNCTION). */
@@ -53,7 +56,7 @@ public final class PostgresDialect extends ObjectTypesDialect {
      * through the driver.
      */
     @Override
-    public Instant getInstant(ResultSet row, int column) throws SQLException {
+    public @Nullable Instant getInstant(ResultSet row, int column) throws SQLException {
         byte[] raw = row.getBytes(column);
         if (raw == null) {
             return null;

@@ -15,6 +15,8 @@ import java.util.Objects;
  * Meters, tagged {@code consumer} and {@code destination}: counters {@code outbox.consumer.processed},
  * {@code outbox.consumer.duplicates}, {@code outbox.consumer.retries}, {@code outbox.consumer.dead.lettered};
  * timer {@code outbox.consumer.handler} (handler and commit).
+ *
+ * <p>Thread-safe: every consumer thread reports to one instance.
  */
 public final class MicrometerConsumerMetrics implements ConsumerListener {
     private final MeterRegistry registry;

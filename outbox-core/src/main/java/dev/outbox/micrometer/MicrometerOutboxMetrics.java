@@ -53,6 +53,8 @@ import java.util.function.ToDoubleFunction;
  * registry is scraped; the per-destination and per-origin rows are refreshed by the relay's batches, or by
  * {@link #refresh()}. Gauges hold this object strongly and never read NaN. Table gauges are table-wide: every
  * instance reports the same value, so aggregate them with max, not sum.
+ *
+ * <p>Thread-safe: relays, writers and the registry's scrapes use one instance at once.
  */
 public final class MicrometerOutboxMetrics implements OutboxListener {
     /** Minimum time between two statistics queries behind the gauges. */

@@ -10,6 +10,8 @@ import java.util.Objects;
  * without registering it globally (Spring Boot does), or on an API older than 1.52. Pass the result to
  * {@code Outbox.builder().tracePropagator(...)} and {@code IdempotentConsumer.builder(...).tracePropagator(...)};
  * relays use their outbox's. Needs {@code opentelemetry-api} on the class path.
+ *
+ * <p>The propagator it returns is thread-safe.
  */
 public final class OpenTelemetryTracing {
     private OpenTelemetryTracing() {

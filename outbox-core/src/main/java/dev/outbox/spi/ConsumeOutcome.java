@@ -1,5 +1,7 @@
 package dev.outbox.spi;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a {@link MessageProcessor} (the {@code IdempotentConsumer}) did with a message, and so what the broker
  * binding does next: one of exactly four cases.
@@ -13,11 +15,13 @@ package dev.outbox.spi;
  *       comes back for as long as the outage lasts; otherwise a binding dead-letters a message that keeps coming
  *       back not processed ({@link Deliveries#DEFAULT_MAX_UNSETTLED} times).
  * </ul>
+ *
+ * <p>Every outcome is immutable and thread-safe.
  */
 public sealed interface ConsumeOutcome {
 
     /** Why, for dead letters and unprocessed messages; null otherwise. */
-    default String reason() {
+    default @Nullable String reason() {
         return null;
     }
 
@@ -37,7 +41,7 @@ public sealed interface ConsumeOutcome {
      * @param attempts attempts made, broker redeliveries included
      * @param stored true when the consumer already stored it in the database dead-letter table
      */
-    record DeadLettered(String reason, Throwable cause, int attempts, boolean stored) implements ConsumeOutcome {
+    record DeadLettered(String reason, @Nullable Throwable cause, int attempts, boolean stored) implements ConsumeOutcome {
     }
 
     /**
@@ -48,9 +52,9 @@ public sealed interface ConsumeOutcome {
      * @param outage true when a dependency (the database) was unreachable: the message is not at fault, and it is
      *     never dead-lettered for this
      */
-    record NotProcessed(String reason, Throwable cause, boolean outage) implements ConsumeOutcome {
+    record NotProcessed(String reason, @Nullable Throwable cause, boolean outage) implements ConsumeOutcome {
         /** Not processed for a reason that may be the message's: repeated often enough, it is dead-lettered. */
-        public NotProcessed(String reason, Throwable cause) {
+        public NotProcessed(String reason, @Nullable Throwable cause) {
             this(reason, cause, false);
         }
     }

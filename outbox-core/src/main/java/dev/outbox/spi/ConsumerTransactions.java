@@ -7,6 +7,8 @@ import org.jdbi.v3.core.Handle;
  * write of its handler commit or roll back together. The default opens a Jdbi handle of its own and begins, commits
  * or rolls back on it; a framework binding runs the attempt in the framework's transaction instead, so that the
  * handler's writes through the framework's own tools (Spring's {@code JdbcTemplate}, JPA) join it.
+ *
+ * <p>Implementations are called by every consumer thread at once and must be thread-safe.
  */
 public interface ConsumerTransactions {
 

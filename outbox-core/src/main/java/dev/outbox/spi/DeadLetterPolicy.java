@@ -1,6 +1,7 @@
 package dev.outbox.spi;
 
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a message is given up on, and what then happens to its key. Immutable.
@@ -77,7 +78,7 @@ public final class DeadLetterPolicy {
     }
 
     /** The broker dead-letter destination for a message's destination, or null when none is configured. */
-    public String brokerDestination(String originalDestination) {
+    public @Nullable String brokerDestination(String originalDestination) {
         return destination == null ? null : destination.apply(originalDestination);
     }
 

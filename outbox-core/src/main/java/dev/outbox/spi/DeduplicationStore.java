@@ -9,6 +9,9 @@ import org.jdbi.v3.core.Handle;
  *
  * <p>The shipped store is {@code dev.outbox.jdbc.JdbcDeduplicationStore} (table {@code outbox_inbox}); prove
  * another with {@code DeduplicationStoreContract} from the core test-jar.
+ *
+ * <p>Implementations are called by every consumer thread at once and must be thread-safe; each call works only on the
+ * connection it is given.
  */
 public interface DeduplicationStore {
 

@@ -6,8 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What differs between databases: column types for ids and timestamps, the schema script, how a claim transaction
@@ -31,16 +33,16 @@ public interface Dialect {
     String schemaResource();
 
     /** Every versioned schema script, oldest first; by default only {@link #schemaResource()}. */
-    default java.util.List<String> schemaResources() {
-        return java.util.List.of(schemaResource());
+    default List<String> schemaResources() {
+        return List.of(schemaResource());
     }
 
     void setUuid(PreparedStatement statement, int index, UUID value) throws SQLException;
 
     /** Reads a UUID column by position (the relay reads rows by position: no name lookups per row). */
-    UUID getUuid(ResultSet row, int column) throws SQLException;
+    @Nullable UUID getUuid(ResultSet row, int column) throws SQLException;
 
-    default UUID getUuid(ResultSet row, String column) throws SQLException {
+    default @Nullable UUID getUuid(ResultSet row, String column) throws SQLException {
         return getUuid(row, row.findColumn(column));
     }
 
@@ -48,9 +50,9 @@ public interface Dialect {
     void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException;
 
     /** Reads a timestamp column by position as an instant, or null. */
-    Instant getInstant(ResultSet row, int column) throws SQLException;
+    @Nullable Instant getInstant(ResultSet row, int column) throws SQLException;
 
-    default Instant getInstant(ResultSet row, String column) throws SQLException {
+    default @Nullable Instant getInstant(ResultSet row, String column) throws SQLException {
         return getInstant(row, row.findColumn(column));
     }
 
@@ -59,7 +61,7 @@ public interface Dialect {
      * the dialect has none. Relays read the timestamps of the rows they claim through it: a long per value instead of
      * the date-time objects a driver builds, which were a third of a relay's allocation. Default null.
      */
-    default String epochMicros(String column) {
+    default @Nullable String epochMicros(String column) {
         return null;
     }
 

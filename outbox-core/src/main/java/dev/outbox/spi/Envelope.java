@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  * The header names every adapter puts on the wire, and the one mapping between them and the message types, so
  * that a message reads back the same on every broker. Adapters may carry some fields in native properties too
  * (AMQP {@code message_id}, Kafka record key) but always accept these headers.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class Envelope {
     public static final String MESSAGE_ID = "outbox-message-id";

@@ -6,10 +6,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A received message as the consumer side sees it, whatever the broker: the same envelope the relay wrote,
  * read back by {@link Envelope#inbound}. Broker adapters build it; handlers read it.
+ *
+ * <p>Immutable and thread-safe once built (the header map is an unmodifiable copy; the payload array is shared, so do
+ * not modify it).
  *
  * @param id message id, or null when the message carried none
  * @param destination topic, exchange or queue it was received from
@@ -26,18 +30,18 @@ import java.util.Objects;
  * @param deliveryAttempt the broker's delivery count (1 for the first delivery), or 0 when the broker does not say
  */
 public record InboundMessage(
-        String id,
+        @Nullable String id,
         String destination,
-        String key,
-        String type,
-        String contentType,
+        @Nullable String key,
+        @Nullable String type,
+        @Nullable String contentType,
         byte[] payload,
         Map<String, String> headers,
-        String correlationId,
-        String causationId,
-        String traceparent,
-        String tracestate,
-        Instant createdAt,
+        @Nullable String correlationId,
+        @Nullable String causationId,
+        @Nullable String traceparent,
+        @Nullable String tracestate,
+        @Nullable Instant createdAt,
         int deliveryAttempt) {
 
     public InboundMessage {
@@ -61,7 +65,7 @@ public record InboundMessage(
     }
 
     /** A copy with another id, e.g. from a fallback id strategy. */
-    public InboundMessage withId(String newId) {
+    public InboundMessage withId(@Nullable String newId) {
         return new InboundMessage(newId, destination, key, type, contentType, payload, headers, correlationId,
                 causationId, traceparent, tracestate, createdAt, deliveryAttempt);
     }

@@ -6,12 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message as the outbox stored it: what a {@code MessagePublisher} publishes and what admin queries return.
  *
  * <p>Every envelope field a broker adapter maps to its headers is here. The {@code payload} array is not copied
  * (the relay hands it straight to the broker client); treat it as read-only.
+ *
+ * <p>Immutable and thread-safe, as long as nobody modifies the payload array.
  *
  * @param id message id (UUIDv7), stable across every publish attempt
  * @param destination topic, exchange or queue
@@ -33,17 +36,17 @@ import java.util.UUID;
 public record OutboundMessage(
         UUID id,
         String destination,
-        String routingKey,
-        String key,
+        @Nullable String routingKey,
+        @Nullable String key,
         int partition,
-        String type,
-        String contentType,
+        @Nullable String type,
+        @Nullable String contentType,
         byte[] payload,
         Map<String, String> headers,
-        String correlationId,
-        String causationId,
-        String traceparent,
-        String tracestate,
+        @Nullable String correlationId,
+        @Nullable String causationId,
+        @Nullable String traceparent,
+        @Nullable String tracestate,
         Instant createdAt,
         Instant availableAt,
         int attempts) {

@@ -2,6 +2,7 @@ package dev.outbox.spi;
 
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of publishing one message: one of exactly three cases (a sealed type), so neither the relay nor a
@@ -15,6 +16,8 @@ import java.util.UUID;
  *   <li>{@link Rejected}: it can never succeed as it is (too large, not authorized, no such destination); the relay
  *       dead-letters it at once.
  * </ul>
+ *
+ * <p>Every result is immutable and thread-safe.
  */
 public sealed interface PublishResult {
 
@@ -33,7 +36,7 @@ public sealed interface PublishResult {
         return new Rejected(messageId, reason, null);
     }
 
-    static PublishResult rejected(UUID messageId, String reason, Throwable cause) {
+    static PublishResult rejected(UUID messageId, String reason, @Nullable Throwable cause) {
         return new Rejected(messageId, reason, cause);
     }
 
@@ -53,7 +56,7 @@ public sealed interface PublishResult {
     }
 
     /** A failure no retry can fix; {@code cause} may be null. */
-    record Rejected(UUID messageId, String reason, Throwable cause) implements PublishResult {
+    record Rejected(UUID messageId, String reason, @Nullable Throwable cause) implements PublishResult {
         public Rejected {
             Objects.requireNonNull(messageId, "messageId");
             Objects.requireNonNull(reason, "reason");

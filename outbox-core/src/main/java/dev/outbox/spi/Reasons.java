@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Text about failures and foreign ids, made safe to store, send and log. A reason (relay {@code last_error}, a dead
@@ -11,6 +12,8 @@ import java.util.regex.Pattern;
  * never the values a driver or parser quotes back: no SQL {@code Detail:} lines, no Jdbi statement arguments, no
  * payload excerpts. Ids and names that came from a broker are escaped and shortened before they reach a log line,
  * so a CR/LF in an id cannot forge one. The shipped bindings use it; a custom binding or publisher should too.
+ *
+ * <p>Stateless and thread-safe.
  */
 public final class Reasons {
     /** Longest reason kept: a message and the top of a cause chain, small enough for any broker header. */
@@ -66,7 +69,7 @@ public final class Reasons {
      * {@code value} with every control character replaced by a space and cut to {@code max} characters (with an
      * ellipsis), so that it is valid in a text column, a broker header and an XML attribute.
      */
-    public static String text(String value, int max) {
+    public static @Nullable String text(@Nullable String value, int max) {
         if (value == null) {
             return null;
         }
@@ -88,7 +91,7 @@ public final class Reasons {
      * A foreign id, name or destination for a log line: control characters escaped ({@code \n}, {@code \u0000}),
      * cut to {@value #MAX_LOGGED} characters. Null prints as {@code null}.
      */
-    public static String forLog(String value) {
+    public static String forLog(@Nullable String value) {
         if (value == null) {
             return "null";
         }

@@ -6,6 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * How long to wait before the next attempt after a failure. Shared by the relay (publishing) and the idempotent
  * consumer (handling). How many attempts are made is the {@link DeadLetterPolicy}'s decision.
+ *
+ * <p>Implementations are called by several relay lanes and consumer threads at once and must be thread-safe; the
+ * shipped policies are immutable.
  */
 @FunctionalInterface
 public interface RetryPolicy {

@@ -1,6 +1,7 @@
 package dev.outbox.spi;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tracing of a message's life: the writer records a span in the caller's trace and stores its context with the
@@ -12,6 +13,8 @@ import java.util.Optional;
  * {@code messaging.destination.name}, {@code messaging.message.id}, {@code messaging.operation.type}) through
  * {@code GlobalOpenTelemetry}; without an SDK installed they cost next to nothing. Without the API,
  * {@link #none()} is used and messages carry only what the caller set explicitly.
+ *
+ * <p>Implementations are called by writers, relay lanes and consumer threads at once and must be thread-safe.
  */
 public interface TraceContextPropagator {
 
@@ -63,7 +66,7 @@ public interface TraceContextPropagator {
         /** A span that records nothing. */
         Span NONE = error -> { };
 
-        void end(Throwable error);
+        void end(@Nullable Throwable error);
     }
 
     /** A propagator that never captures anything. */

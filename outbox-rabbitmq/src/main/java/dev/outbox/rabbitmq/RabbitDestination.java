@@ -6,6 +6,8 @@ import java.util.Objects;
  * Where a message goes on RabbitMQ: an exchange and a routing key. The default exchange ({@code ""}) routes by
  * queue name.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param exchange exchange name, {@code ""} for the default exchange
  * @param routingKey routing key (the queue name on the default exchange)
  */

@@ -9,6 +9,8 @@ import java.util.Map;
  * Declares a queue with its dead-letter exchange and queue, the layout {@link RabbitConsumerBinding} expects:
  * {@code <queue>} dead-letters to exchange {@code <queue>.dlx} (routing key {@code <queue>}), which routes to
  * queue {@code <queue>.dlq}. Idempotent, as RabbitMQ declarations are when the arguments match.
+ *
+ * <p>Stateless and thread-safe; each call uses a channel of its own.
  */
 public final class RabbitTopology {
     /** The queue types to declare. */

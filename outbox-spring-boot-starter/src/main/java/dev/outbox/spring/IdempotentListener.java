@@ -17,6 +17,8 @@ import org.apache.kafka.common.header.Header;
  * private final IdempotentListener invoices = IdempotentListener.of(consumers.idempotent("invoices")
  *         .handler(OrderPlaced.class, (order, message, handle) -> ...).deadLetterToDatabase(true).build());
  *
+ * <p>Thread-safe: every listener container thread may call one instance at once.
+ *
  * @KafkaListener(topics = "orders")
  * void on(ConsumerRecord<String, String> record) {
  *     invoices.handle(record);

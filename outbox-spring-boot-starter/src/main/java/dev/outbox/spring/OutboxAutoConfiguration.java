@@ -38,6 +38,8 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  * to date, the relay started with the context and a publisher chosen from what the application has, idempotent
  * consumers in Spring transactions, consumer bindings started and stopped with the context, Micrometer metrics, and
  * the actuator health indicator and endpoint. Every bean backs off when the application declares its own.
+ *
+ * <p>Used only by Spring while the context starts.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",

@@ -12,6 +12,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * and the outbox's tables and codec:
  *
  * <pre>{@code
+ * <p>Thread-safe: the consumers it builds are called by every listener thread at once.
+ *
  * @Bean
  * IdempotentConsumer invoices(OutboxConsumers consumers, JdbcTemplate jdbc) {
  *     return consumers.idempotent("invoices")

@@ -24,6 +24,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * {@code POST}: replays the dead letters the same filters select (all of them when none is given is refused: pass
  * {@code all=true}). {@code DELETE}: purges them, with the same rule. Expose it with
  * {@code management.endpoints.web.exposure.include=outbox}, and secure it: replay and purge change data.
+ *
+ * <p>Thread-safe: requests may arrive at once; replays and purges work in bounded transactions of their own.
  */
 @Endpoint(id = "outbox")
 public class OutboxEndpoint {

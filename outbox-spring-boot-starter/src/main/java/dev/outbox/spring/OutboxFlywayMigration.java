@@ -10,6 +10,7 @@ import org.flywaydb.core.api.ResourceProvider;
 import org.flywaydb.core.api.migration.Context;
 import org.flywaydb.core.api.migration.JavaMigration;
 import org.flywaydb.core.api.resource.LoadableResource;
+import org.jspecify.annotations.Nullable;
 
 /** One version of the outbox schema as a Flyway migration, rendered for the configured table names. */
 final class OutboxFlywayMigration implements JavaMigration {
@@ -46,7 +47,7 @@ final class OutboxFlywayMigration implements JavaMigration {
     }
 
     @Override
-    public Integer getChecksum() {
+    public @Nullable Integer getChecksum() {
         return null;
     }
 

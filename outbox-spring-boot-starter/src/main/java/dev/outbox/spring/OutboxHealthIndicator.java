@@ -10,6 +10,8 @@ import org.springframework.boot.health.contributor.Health;
  * DOWN when this instance's relay should run and does not, when the oldest pending message is older than
  * {@code outbox.health.max-oldest-pending-age}, or when there are more dead letters than
  * {@code outbox.health.max-dead-letters}; the statistics in the details either way.
+ *
+ * <p>Thread-safe: health checks may run at once.
  */
 public final class OutboxHealthIndicator extends AbstractHealthIndicator {
     private final Outbox outbox;

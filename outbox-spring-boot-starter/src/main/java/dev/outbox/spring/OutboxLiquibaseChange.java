@@ -13,6 +13,8 @@ import liquibase.resource.ResourceAccessor;
 /**
  * One version of the outbox schema as a Liquibase change, rendered for the table prefix and schema given as
  * parameters; used by {@code dev/outbox/liquibase/changelog.xml}. Public for Liquibase, not for applications.
+ *
+ * <p>Liquibase creates one instance per change set execution; not shared between threads.
  */
 public final class OutboxLiquibaseChange implements CustomTaskChange {
     private String version;

@@ -7,17 +7,20 @@ import dev.outbox.OutboxRelay;
 import dev.outbox.TableNames;
 import dev.outbox.spi.DeadLetterPolicy;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The {@code outbox.*} properties. Every default is the library's own; see the README's configuration table.
+ *
+ * <p>A mutable properties bean, bound once at startup and read-only afterwards.
  */
 @ConfigurationProperties("outbox")
 public class OutboxProperties {
     /** Prefix of the outbox table names. */
     private String tablePrefix = TableNames.DEFAULT_PREFIX;
     /** Database schema of the outbox tables; the connection's current schema when empty. */
-    private String tableSchema;
+    private @Nullable String tableSchema;
     /** Partitions that keys are hashed into; the unit an ordered relay leases. Never change it on a live outbox. */
     private int partitions = Outbox.DEFAULT_PARTITIONS;
     /** Whether writes wake listening relays at commit (PostgreSQL NOTIFY). */
@@ -38,11 +41,11 @@ public class OutboxProperties {
         this.tablePrefix = tablePrefix;
     }
 
-    public String getTableSchema() {
+    public @Nullable String getTableSchema() {
         return tableSchema;
     }
 
-    public void setTableSchema(String tableSchema) {
+    public void setTableSchema(@Nullable String tableSchema) {
         this.tableSchema = tableSchema;
     }
 
@@ -138,7 +141,7 @@ public class OutboxProperties {
         /** Whether this instance runs a relay; false for instances that only write. */
         private boolean enabled = true;
         /** Relay id stored in leases; host name and process id when empty. */
-        private String id;
+        private @Nullable String id;
         /** NONE publishes in any order; BY_KEY keeps each key's order across instances. */
         private Ordering ordering = Ordering.NONE;
         /** Messages per claimed batch. */
@@ -168,11 +171,11 @@ public class OutboxProperties {
             this.enabled = enabled;
         }
 
-        public String getId() {
+        public @Nullable String getId() {
             return id;
         }
 
-        public void setId(String id) {
+        public void setId(@Nullable String id) {
             this.id = id;
         }
 
@@ -284,30 +287,30 @@ public class OutboxProperties {
     /** Exponential backoff between attempts. */
     public static class Retry {
         /** First backoff. */
-        private Duration initial;
+        private @Nullable Duration initial;
         /** Longest backoff. */
-        private Duration max;
+        private @Nullable Duration max;
 
-        static Retry of(Duration initial, Duration max) {
+        static Retry of(@Nullable Duration initial, @Nullable Duration max) {
             Retry retry = new Retry();
             retry.initial = initial;
             retry.max = max;
             return retry;
         }
 
-        public Duration getInitial() {
+        public @Nullable Duration getInitial() {
             return initial;
         }
 
-        public void setInitial(Duration initial) {
+        public void setInitial(@Nullable Duration initial) {
             this.initial = initial;
         }
 
-        public Duration getMax() {
+        public @Nullable Duration getMax() {
             return max;
         }
 
-        public void setMax(Duration max) {
+        public void setMax(@Nullable Duration max) {
             this.max = max;
         }
     }
@@ -319,7 +322,7 @@ public class OutboxProperties {
         /** What later messages of a dead-lettered message's key do (ordered relays): wait for replay, or go on. */
         private DeadLetterPolicy.KeyAfterDeadLetter keyAfterDeadLetter = DeadLetterPolicy.KeyAfterDeadLetter.SKIP;
         /** Broker destination that also receives a copy of each dead letter ({@code {destination}} is replaced). */
-        private String brokerDestination;
+        private @Nullable String brokerDestination;
 
         static DeadLetter of(int maxAttempts) {
             DeadLetter deadLetter = new DeadLetter();
@@ -343,11 +346,11 @@ public class OutboxProperties {
             this.keyAfterDeadLetter = keyAfterDeadLetter;
         }
 
-        public String getBrokerDestination() {
+        public @Nullable String getBrokerDestination() {
             return brokerDestination;
         }
 
-        public void setBrokerDestination(String brokerDestination) {
+        public void setBrokerDestination(@Nullable String brokerDestination) {
             this.brokerDestination = brokerDestination;
         }
 

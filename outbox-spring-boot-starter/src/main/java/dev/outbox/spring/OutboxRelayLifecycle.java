@@ -6,12 +6,15 @@ import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboxListener;
 import dev.outbox.spi.RetryPolicy;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.SmartLifecycle;
 
 /**
  * The relay as part of the application context: started once every bean exists (so after Flyway or Liquibase ran
  * and the schema initialiser created the tables), stopped gracefully, batches in flight drained, before beans are
  * destroyed and the pool closes.
+ *
+ * <p>Thread-safe: Spring may start and stop it from any thread.
  */
 public final class OutboxRelayLifecycle implements SmartLifecycle {
     /** Starts late and stops early: after and before the application's own lifecycle beans of the default phase. */
@@ -84,7 +87,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
     }
 
     /** The running relay, or null before start and after a failed start. */
-    public OutboxRelay relay() {
+    public @Nullable OutboxRelay relay() {
         return relay;
     }
 }

@@ -10,6 +10,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * The connection of Spring's current transaction ({@code @Transactional}, {@code TransactionTemplate}), whatever its
  * transaction manager: JDBC, {@code JdbcTemplate} and JPA share it. Relays in this JVM are woken after commit.
+ *
+ * <p>Thread-safe: it answers with the calling thread's transaction.
  */
 public final class SpringConnectionSupplier implements ConnectionSupplier {
     private final DataSource dataSource;

@@ -42,6 +42,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
  *
  * <p>The client is the application's: configure its endpoint, region, credentials and HTTP client as for any SQS
  * use, and close it after the publisher.
+ *
+ * <p>Thread-safe: the relay publishes several batches through one instance at once, as the SQS client allows.
  */
 public final class SqsPublisher implements MessagePublisher {
     /** SQS's classic message size limit; queues whose {@code MaximumMessageSize} is raised may allow up to 1 MiB. */
