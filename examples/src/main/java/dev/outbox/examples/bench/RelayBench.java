@@ -106,6 +106,10 @@ public final class RelayBench {
         if (more) {
             System.out.printf("%-36s %10s %8s %8s %8s%n", "commit -> ack", "messages", "p50 ms", "p99 ms", "max ms");
             for (int rate : new int[] {1_000, 5_000}) {
+                if (raw > 0) {
+                    latency("raw send -> ack at " + rate + " msg/s", sink.rawLatency(destination, rate, seconds));
+                    sink.purge(destination);
+                }
                 for (Ordering ordering : Ordering.values()) {
                     if (rate == 1_000 || ordering == Ordering.NONE) {
                         latency(ordering + " at " + rate + " msg/s", LibraryRelay.latency(ds, outbox,

@@ -4,7 +4,15 @@ import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * A broker as the benchmark drives it three ways, with the same client settings: through the library's publisher,
@@ -75,6 +83,44 @@ interface Sink extends AutoCloseable {
 
     /** Sends a batch with the raw client and returns once the broker acked every message. */
     void sendAndAwait(String destination, List<OutboundMessage> batch) throws Exception;
+
+    /**
+     * Send to ack, in microseconds, of the raw client sending one message at a time at {@code rate} messages/s for
+     * {@code seconds} (from eight threads, as the latency writers): the floor under the relay's commit to ack.
+     */
+    default Histogram rawLatency(String destination, int rate, int seconds) throws Exception {
+        Recorder recorder = new Recorder(3);
+        ExecutorService senders = Executors.newFixedThreadPool(8);
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        AtomicLong sent = new AtomicLong();
+        long total = (long) rate * seconds;
+        CountDownLatch paced = new CountDownLatch(1);
+        pacer.scheduleAtFixedRate(() -> {
+            long n = sent.getAndIncrement();
+            if (n >= total) {
+                paced.countDown();
+                return;
+            }
+            senders.execute(() -> {
+                try {
+                    long start = System.nanoTime();
+                    sendAndAwait(destination, List.of(Messages.outbound(n, destination)));
+                    recorder.recordValue((System.nanoTime() - start) / 1000);
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+        }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
+        paced.await();
+        pacer.shutdownNow();
+        senders.shutdown();
+        senders.awaitTermination(1, TimeUnit.MINUTES);
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return recorder.getIntervalHistogram();
+    }
 
     /** Empties {@code destination} between runs. */
     void purge(String destination) throws Exception;
