@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -81,26 +78,10 @@ final class LibraryRelay {
                     .forEach(r -> meet(times, recorder, r.messageId(), 1, now));
             return results;
         });
-        ExecutorService writers = Executors.newFixedThreadPool(8);
-        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
         try (OutboxRelay relay = OutboxRelay.builder(outbox).publisher(timed).ordering(ordering)
                 .relayId("latency-" + ordering).build()) {
             relay.start();
-            AtomicLong sent = new AtomicLong();
-            long total = (long) rate * seconds;
-            CountDownLatch written = new CountDownLatch(1);
-            pacer.scheduleAtFixedRate(() -> {
-                long n = sent.getAndIncrement();
-                if (n >= total) {
-                    written.countDown();
-                    return;
-                }
-                writers.execute(() -> writeOne(dataSource, outbox, times, recorder, n, destination));
-            }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
-            written.await();
-            pacer.shutdownNow();
-            writers.shutdown();
-            writers.awaitTermination(1, TimeUnit.MINUTES);
+            Paced.run(rate, seconds, n -> writeOne(dataSource, outbox, times, recorder, n, destination));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!times.isEmpty() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
@@ -110,14 +91,12 @@ final class LibraryRelay {
     }
 
     private static void writeOne(DataSource dataSource, Outbox outbox, Map<UUID, long[]> times, Recorder recorder,
-                                 long n, String destination) {
+                                 long n, String destination) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             UUID id = outbox.write(c, Messages.message(n, destination));
             c.commit();
             meet(times, recorder, id, 0, System.nanoTime());
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

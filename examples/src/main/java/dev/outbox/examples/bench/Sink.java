@@ -4,12 +4,6 @@ import dev.outbox.spi.MessagePublisher;
 import dev.outbox.spi.OutboundMessage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -56,7 +50,7 @@ interface Sink extends AutoCloseable {
         void send(int from, int to) throws Exception;
     }
 
-    /** Sends {@code count} messages in {@link #RAW_THREADS} shares on threads of their own; returns when all are done. */
+    /** Sends {@code count} messages in {@link #RAW_THREADS} shares, each on a thread; returns when all are done. */
     static void inShares(int count, Share share) throws Exception {
         List<Thread> threads = new ArrayList<>();
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -90,35 +84,11 @@ interface Sink extends AutoCloseable {
      */
     default Histogram rawLatency(String destination, int rate, int seconds) throws Exception {
         Recorder recorder = new Recorder(3);
-        ExecutorService senders = Executors.newFixedThreadPool(8);
-        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        AtomicLong sent = new AtomicLong();
-        long total = (long) rate * seconds;
-        CountDownLatch paced = new CountDownLatch(1);
-        pacer.scheduleAtFixedRate(() -> {
-            long n = sent.getAndIncrement();
-            if (n >= total) {
-                paced.countDown();
-                return;
-            }
-            senders.execute(() -> {
-                try {
-                    long start = System.nanoTime();
-                    sendAndAwait(destination, List.of(Messages.outbound(n, destination)));
-                    recorder.recordValue((System.nanoTime() - start) / 1000);
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-        }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
-        paced.await();
-        pacer.shutdownNow();
-        senders.shutdown();
-        senders.awaitTermination(1, TimeUnit.MINUTES);
-        if (failure.get() != null) {
-            throw failure.get();
-        }
+        Paced.run(rate, seconds, n -> {
+            long start = System.nanoTime();
+            sendAndAwait(destination, List.of(Messages.outbound(n, destination)));
+            recorder.recordValue((System.nanoTime() - start) / 1000);
+        });
         return recorder.getIntervalHistogram();
     }
 
