@@ -1,8 +1,8 @@
 package dev.outbox.internal;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
-import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
