@@ -10,7 +10,8 @@ import java.util.Map;
  * {@code <queue>} dead-letters to exchange {@code <queue>.dlx} (routing key {@code <queue>}), which routes to
  * queue {@code <queue>.dlq}. Idempotent, as RabbitMQ declarations are when the arguments match.
  *
- * <p>Stateless and thread-safe; each call uses a channel of its own.
+ * <p>Stateless and thread-safe; it declares on the channel it is given, which, like any RabbitMQ channel, one
+ * thread at a time may use.
  */
 public final class RabbitTopology {
     /** The queue types to declare. */

@@ -12,7 +12,7 @@ import org.springframework.transaction.PlatformTransactionManager;
  * and the outbox's tables and codec:
  *
  * <pre>{@code
- * <p>Thread-safe: the consumers it builds are called by every listener thread at once.
+ * <p>Thread-safe (immutable); each builder it returns is for one thread, and the consumer built is thread-safe.
  *
  * @Bean
  * IdempotentConsumer invoices(OutboxConsumers consumers, JdbcTemplate jdbc) {
