@@ -25,8 +25,8 @@ import org.jdbi.v3.core.Jdbi;
  * Idempotent-consumer throughput on PostgreSQL: the same handler (insert one row) run in its own transaction
  * without deduplication, with a second plain INSERT (what any extra statement costs), with a hand-written
  * deduplication INSERT, and through {@link IdempotentConsumer} (deduplication record in the same transaction), with
- * 1 and 4 threads; medians of 3. The ratio is the price of the exactly-once effect; the hand-written row shows how
- * much of it is the library's.
+ * 1 and 4 threads; the variants run in turn in three rounds, and each figure is the median round. The ratio is the
+ * price of the exactly-once effect; the hand-written row shows how much of it is the library's.
  *
  * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.ConsumerBenchmark</pre>
  *
@@ -35,6 +35,7 @@ import org.jdbi.v3.core.Jdbi;
 public final class ConsumerBenchmark {
     private static final int WARMUP = 2_000;
     private static final int COUNTED = 1_000;
+    private static final int ROUNDS = 3;
 
     private ConsumerBenchmark() {
     }
@@ -77,28 +78,35 @@ public final class ConsumerBenchmark {
             System.out.printf("per message: no dedup %s; IdempotentConsumer %s%n", perMessage(counted, plain),
                     perMessage(counted, deduplicated));
             System.out.printf("%-36s %12s %8s %12s %8s%n", "", "1 thread", "ratio", "4 threads", "ratio");
-            double[] base = new double[2];
-            for (Map.Entry<String, Consumer<InboundMessage>> variant : variants.entrySet()) {
-                double one = median(variant.getValue(), messages, 1);
-                double four = median(variant.getValue(), messages, 4);
-                if (base[0] == 0) {
-                    base[0] = one;
-                    base[1] = four;
-                }
-                System.out.printf(Locale.ROOT, "%-36s %12.0f %8.2f %12.0f %8.2f%n", variant.getKey(), one,
-                        one / base[0], four, four / base[1]);
+            List<Consumer<InboundMessage>> targets = new ArrayList<>(variants.values());
+            double[] one = medians(targets, messages, 1);
+            double[] four = medians(targets, messages, 4);
+            int i = 0;
+            for (String name : variants.keySet()) {
+                System.out.printf(Locale.ROOT, "%-36s %12.0f %8.2f %12.0f %8.2f%n", name, one[i], one[i] / one[0],
+                        four[i], four[i] / four[0]);
+                i++;
             }
         }
     }
 
-    /** The median rate of three runs. */
-    private static double median(Consumer<InboundMessage> target, int n, int threads) throws Exception {
-        double[] rates = new double[3];
-        for (int i = 0; i < rates.length; i++) {
-            rates[i] = run(target, n, threads);
+    /**
+     * The median rate of each target over {@value #ROUNDS} rounds that run the targets in turn, so that a table
+     * growing or a checkpoint favours none of them.
+     */
+    private static double[] medians(List<Consumer<InboundMessage>> targets, int n, int threads) throws Exception {
+        double[][] rates = new double[targets.size()][ROUNDS];
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int t = 0; t < targets.size(); t++) {
+                rates[t][round] = run(targets.get(t), n, threads);
+            }
         }
-        Arrays.sort(rates);
-        return rates[1];
+        double[] medians = new double[targets.size()];
+        for (int t = 0; t < targets.size(); t++) {
+            Arrays.sort(rates[t]);
+            medians[t] = rates[t][ROUNDS / 2];
+        }
+        return medians;
     }
 
     /** SQL statements and round trips per message, counted over a short run. */
