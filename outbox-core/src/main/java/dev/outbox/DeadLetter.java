@@ -30,8 +30,8 @@ public record DeadLetter(long deadLetterId, OutboundMessage message, String orig
      * key, type, origin, attempts, error class, failure time, whether it blocks its key, the last error. For JSON
      * and tables in operator tools (the CLI, the actuator endpoint).
      */
-    public Map<String, Object> summary() {
-        Map<String, Object> m = new LinkedHashMap<>();
+    public Map<String, @Nullable Object> summary() {
+        Map<String, @Nullable Object> m = new LinkedHashMap<>();
         m.put("deadLetterId", deadLetterId);
         m.put("messageId", message.id().toString());
         m.put("destination", message.destination());

@@ -55,7 +55,7 @@ public class OutboxEndpoint {
         body.put("deadLetters", stats.deadLetters());
         body.put("deadLettersMatching", outbox.admin().countDeadLetters(filter));
         body.put("page", deadLetters.stream().map(d -> {
-            Map<String, Object> m = d.summary();
+            Map<String, @Nullable Object> m = d.summary();
             m.put("payloadBytes", d.message().payload().length);
             return m;
         }).toList());
