@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,8 +64,20 @@ final class KafkaTestBroker {
             }
             throw e;
         }
-        return description.partitions().size() == partitions
-                && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (description.partitions().size() != partitions
+                || !description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            return false;
+        }
+        // A leader in the metadata can precede a log that answers: a first produce to it was seen to expire. Listing
+        // every partition's end offset succeeds only once each leader serves its log.
+        Map<TopicPartition, OffsetSpec> ends = description.partitions().stream().collect(Collectors.toMap(
+                p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+        try {
+            admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            return false;
+        }
     }
 
     static void createTopic(String topic, int partitions) {
