@@ -90,9 +90,10 @@ public class OutboxEndpoint {
         return Map.of("purged", outbox.admin().purge(filter, OutboxAdmin.Progress.none()));
     }
 
-    private static DeadLetterFilter selection(String origin, String destination, String type, String key,
-                                              String errorClass, Instant failedAfter, Instant failedBefore,
-                                              UUID messageId, Boolean all) {
+    private static DeadLetterFilter selection(@Nullable String origin, @Nullable String destination,
+                                              @Nullable String type, @Nullable String key, @Nullable String errorClass,
+                                              @Nullable Instant failedAfter, @Nullable Instant failedBefore,
+                                              @Nullable UUID messageId, @Nullable Boolean all) {
         DeadLetterFilter filter = filter(origin, destination, type, key, errorClass, failedAfter, failedBefore,
                 messageId);
         if (filter.equals(DeadLetterFilter.all()) && !Boolean.TRUE.equals(all)) {
@@ -102,9 +103,10 @@ public class OutboxEndpoint {
         return filter;
     }
 
-    private static DeadLetterFilter filter(String origin, String destination, String type, String key,
-                                           String errorClass, Instant failedAfter, Instant failedBefore,
-                                           UUID messageId) {
+    private static DeadLetterFilter filter(@Nullable String origin, @Nullable String destination,
+                                           @Nullable String type, @Nullable String key, @Nullable String errorClass,
+                                           @Nullable Instant failedAfter, @Nullable Instant failedBefore,
+                                           @Nullable UUID messageId) {
         return new DeadLetterFilter(messageId, origin, destination, type, key, errorClass, failedAfter, failedBefore);
     }
 }
