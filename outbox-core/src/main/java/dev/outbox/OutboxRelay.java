@@ -78,8 +78,11 @@ import org.slf4j.LoggerFactory;
  * is the builder, whose settings are documented here because users read them here.
  */
 public final class OutboxRelay implements AutoCloseable {
-    /** Messages claimed per batch: large enough to amortise the claim, small enough for one broker round trip. */
-    public static final int DEFAULT_BATCH_SIZE = 500;
+    /**
+     * Most messages claimed per batch: what a backlog is drained in (large batches amortise the claim and let the
+     * broker client batch); idle relays claim far fewer (see {@link Builder#batchSize}).
+     */
+    public static final int DEFAULT_BATCH_SIZE = 2000;
     /** Bytes claimed per batch at most: four lanes then hold at most 32 MiB of payloads and headers. */
     public static final long DEFAULT_MAX_BATCH_BYTES = 8L * 1024 * 1024;
     /** Batches in flight: overlaps database and broker work on both sides. */
@@ -277,7 +280,12 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** Most messages claimed per batch (default {@value #DEFAULT_BATCH_SIZE}, at most 10,000). */
+        /**
+         * Most messages claimed per batch (default {@value #DEFAULT_BATCH_SIZE}, at most 10,000). Each lane's claims
+         * start at 100 rows (or this, if smaller), double while they come back full, so a backlog is drained in
+         * batches of this size, and halve while they come back less than half full, so an idle relay claims little
+         * and publishes at once. The byte bound ({@link #maxBatchBytes}) applies too.
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
             return this;

@@ -3,6 +3,7 @@ package dev.outbox.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.Ordering;
+import dev.outbox.OutboxRelay;
 import dev.outbox.spi.DeadLetterPolicy;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +20,7 @@ class OutboxPropertiesTest {
     @Test
     void defaultsAreTheLibrarysOwn() {
         OutboxProperties p = bind(Map.of());
-        assertThat(p.getRelay().getBatchSize()).isEqualTo(500);
+        assertThat(p.getRelay().getBatchSize()).isEqualTo(OutboxRelay.DEFAULT_BATCH_SIZE);
         assertThat(p.getRelay().getDeadLetter().getMaxAttempts()).isEqualTo(DeadLetterPolicy.DEFAULT_MAX_ATTEMPTS);
         assertThat(p.getConsumer().getDeadLetter().getMaxAttempts()).isEqualTo(3);
         assertThat(p.getRelay().getRetry().getInitial()).isEqualTo(Duration.ofMillis(500));

@@ -33,9 +33,12 @@ final class LibraryRelay {
     record Drain(double seconds, Phases phases, boolean finished, Metrics end) {
     }
 
-    /** Runs {@code relays} relays with their defaults (and {@code ordering}) until {@code messages} are acked. */
-    static Drain drain(Outbox outbox, MessagePublisher publisher, Ordering ordering, int relays, long messages)
-            throws InterruptedException {
+    /**
+     * Runs {@code relays} relays with their defaults (but {@code ordering} and {@code batchSize}) until
+     * {@code messages} are acked.
+     */
+    static Drain drain(Outbox outbox, MessagePublisher publisher, Ordering ordering, int batchSize, int relays,
+                       long messages) throws InterruptedException {
         AtomicLong acked = new AtomicLong();
         Phases phases = new Phases();
         CountDownLatch done = new CountDownLatch(1);
@@ -51,7 +54,7 @@ final class LibraryRelay {
         List<OutboxRelay> started = new ArrayList<>();
         long start = System.nanoTime();
         for (int i = 0; i < relays; i++) {
-            OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).ordering(ordering)
+            OutboxRelay relay = OutboxRelay.builder(outbox).publisher(publisher).ordering(ordering).batchSize(batchSize)
                     .listener(counter).relayId("bench-" + ordering + "-" + i).build();
             started.add(relay);
             relay.start();

@@ -2,9 +2,14 @@ package dev.outbox.examples.bench;
 
 import dev.outbox.Ordering;
 import dev.outbox.Outbox;
+import dev.outbox.OutboxRelay;
 import dev.outbox.rabbitmq.RabbitTopology;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.HdrHistogram.Histogram;
 
@@ -12,8 +17,8 @@ import org.HdrHistogram.Histogram;
  * The relay beside a hand-written minimal relay and the raw client, for each broker, in one run on one machine:
  * throughput (msg/s and the ratios), CPU microseconds and bytes allocated per message in this JVM, SQL statements
  * and round trips per batch, unordered and ordered by key, 1 and 2 relays, a large backlog, and commit-to-ack
- * latency at steady rates. Every relay here runs with its defaults (batch 500, 4 batches in flight); the hand-written
- * relay with the same batch size and as many threads.
+ * latency at steady rates. Every relay here runs with its defaults (batches of up to 2000, 4 in flight); the
+ * hand-written relay with the same batch size and as many threads. For no-op and Kafka both also run at batch 500.
  *
  * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.RelayBench</pre>
  *
@@ -22,7 +27,8 @@ import org.HdrHistogram.Histogram;
  * Database: {@code OUTBOX_BENCH_POSTGRES_URL}, else {@code OUTBOX_TEST_POSTGRES_URL}, else the local default.
  */
 public final class RelayBench {
-    private static final int BATCH = 500;
+    private static final int BATCH = OutboxRelay.DEFAULT_BATCH_SIZE;
+    private static final int SMALL_BATCH = 500;
     private static final int LANES = 4;
     private static final int COUNTED = 20_000;
     /** Runs of each drain; the median is printed (this 2-core machine also runs the database and the brokers). */
@@ -78,25 +84,39 @@ public final class RelayBench {
             row("raw client, from memory", new Measured(raw, null, null), Double.NaN, "");
         }
         // Both relays warm up (JIT, caches, broker) before anything is measured.
-        hand(ds, table, sink, destination, WARM_UP);
-        drain(ds, outbox, sink, destination, Ordering.NONE, 1, WARM_UP);
-        Measured handWritten = median(() -> hand(ds, table, sink, destination, messages));
+        hand(ds, table, sink, destination, BATCH, WARM_UP);
+        drain(ds, outbox, sink, destination, Ordering.NONE, BATCH, 1, WARM_UP);
+        // The variants run interleaved, round after round, so that drift of the machine or the broker (log segments,
+        // caches, a neighbour's load) falls on all of them alike; each row is the median of its rounds.
+        Map<String, Run> variants = new LinkedHashMap<>();
+        variants.put("hand", () -> hand(ds, table, sink, destination, BATCH, messages));
+        variants.put("none", () -> drain(ds, outbox, sink, destination, Ordering.NONE, BATCH, 1, messages));
+        variants.put("byKey", () -> drain(ds, outbox, sink, destination, Ordering.BY_KEY, BATCH, 1, messages));
+        if (more) {
+            variants.put("two", () -> drain(ds, outbox, sink, destination, Ordering.NONE, BATCH, 2, messages));
+            variants.put("smallHand", () -> hand(ds, table, sink, destination, SMALL_BATCH, messages));
+            variants.put("small", () -> drain(ds, outbox, sink, destination, Ordering.NONE, SMALL_BATCH, 1, messages));
+        }
+        Map<String, Measured> m = medians(variants);
+        Measured handWritten = m.get("hand");
         double handRate = handWritten.rate();
         row("hand-written relay", handWritten, raw > 0 ? handRate / raw : Double.NaN, "raw");
-
-        Measured none = median(() -> drain(ds, outbox, sink, destination, Ordering.NONE, 1, messages));
+        Measured none = m.get("none");
         row("library relay, NONE", none, none.rate() / handRate, "hand");
         if (raw > 0) {
             row("", new Measured(none.rate(), null, null), none.rate() / raw, "raw");
         }
-        Measured byKey = median(() -> drain(ds, outbox, sink, destination, Ordering.BY_KEY, 1, messages));
+        Measured byKey = m.get("byKey");
         row("library relay, BY_KEY", byKey, byKey.rate() / none.rate(), "NONE");
         if (more) {
-            Measured two = median(() -> drain(ds, outbox, sink, destination, Ordering.NONE, 2, messages));
-            row("library relay, NONE, 2 relays", two, two.rate() / none.rate(), "1 relay");
+            row("library relay, NONE, 2 relays", m.get("two"), m.get("two").rate() / none.rate(), "1 relay");
+            Measured smallHand = m.get("smallHand");
+            row("hand-written relay, batch " + SMALL_BATCH, smallHand, smallHand.rate() / handRate, "batch " + BATCH);
+            row("library relay, NONE, batch " + SMALL_BATCH, m.get("small"), m.get("small").rate() / smallHand.rate(),
+                    "hand");
         }
         if (big > 0) {
-            Measured large = drain(ds, outbox, sink, destination, Ordering.NONE, 1, big);
+            Measured large = drain(ds, outbox, sink, destination, Ordering.NONE, BATCH, 1, big);
             row("library relay, NONE, " + big / 1000 + "k backlog", large, large.rate() / none.rate(),
                     messages / 1000 + "k");
         }
@@ -131,35 +151,41 @@ public final class RelayBench {
         Measured run() throws Exception;
     }
 
-    /** The run of median rate among {@value #REPEATS}. */
-    private static Measured median(Run run) throws Exception {
-        List<Measured> runs = new java.util.ArrayList<>();
-        for (int i = 0; i < REPEATS; i++) {
-            runs.add(run.run());
+    /** Runs every variant once per round, {@value #REPEATS} rounds; the run of median rate of each. */
+    private static Map<String, Measured> medians(Map<String, Run> variants) throws Exception {
+        Map<String, List<Measured>> runs = new LinkedHashMap<>();
+        for (int round = 0; round < REPEATS; round++) {
+            for (Map.Entry<String, Run> variant : variants.entrySet()) {
+                runs.computeIfAbsent(variant.getKey(), k -> new ArrayList<>()).add(variant.getValue().run());
+            }
         }
-        runs.sort(java.util.Comparator.comparingDouble(Measured::rate));
-        return runs.get(REPEATS / 2);
+        Map<String, Measured> medians = new LinkedHashMap<>();
+        runs.forEach((name, measured) -> {
+            measured.sort(Comparator.comparingDouble(Measured::rate));
+            medians.put(name, measured.get(REPEATS / 2));
+        });
+        return medians;
     }
 
     /** One drain of a freshly filled outbox by the hand-written relay. */
-    private static Measured hand(DataSource ds, String table, Sink sink, String destination, int messages)
+    private static Measured hand(DataSource ds, String table, Sink sink, String destination, int batch, int messages)
             throws Exception {
         Outbox outbox = Outbox.builder().dataSource(ds).build();
         Messages.truncate(ds, outbox);
         Messages.prefill(ds, outbox, messages, destination);
         Metrics start = Metrics.now();
-        HandWrittenRelay.Result hand = HandWrittenRelay.drain(ds, table, sink, destination, BATCH, LANES, messages);
+        HandWrittenRelay.Result hand = HandWrittenRelay.drain(ds, table, sink, destination, batch, LANES, messages);
         sink.purge(destination);
         return new Measured(messages / hand.seconds(), hand.end().since(start, messages), hand.phases());
     }
 
     /** One drain of a freshly filled outbox by the library's relay(s). */
     private static Measured drain(DataSource ds, Outbox outbox, Sink sink, String destination, Ordering ordering,
-                                  int relays, int messages) throws Exception {
+                                  int batch, int relays, int messages) throws Exception {
         Messages.truncate(ds, outbox);
         Messages.prefill(ds, outbox, messages, destination);
         Metrics start = Metrics.now();
-        LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, relays, messages);
+        LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, batch, relays, messages);
         Metrics.Cost cost = drain.end().since(start, messages);
         sink.purge(destination);
         if (!drain.finished()) {
@@ -178,7 +204,7 @@ public final class RelayBench {
             Messages.prefill(db.dataSource(), outbox, COUNTED, destination);
             long statements = counted.counts().statements();
             long trips = counted.counts().roundTrips();
-            LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, 1, COUNTED);
+            LibraryRelay.Drain drain = LibraryRelay.drain(outbox, sink.publisher(), ordering, BATCH, 1, COUNTED);
             line.append(String.format(Locale.ROOT, "%s %.1f statements, %.1f round trips; ", ordering,
                     per(counted.counts().statements() - statements, drain.phases().batches()),
                     per(counted.counts().roundTrips() - trips, drain.phases().batches())));

@@ -25,29 +25,28 @@ public final class Claims {
     private final Database database;
     private final RelaySettings settings;
     private final PartitionLeases leases;
-    private final RelayStore.Limits limits;
     private final boolean blockKeys;
 
     public Claims(Database database, RelaySettings settings, PartitionLeases leases) {
         this.database = database;
         this.settings = settings;
         this.leases = leases;
-        this.limits = new RelayStore.Limits(settings.batchSize(), settings.maxBatchBytes());
         this.blockKeys = settings.ordering() == Ordering.BY_KEY
                 && settings.deadLetterPolicy().keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
     }
 
     /**
-     * Claims a batch for lane {@code lane} in a new transaction that stays open; null (and no transaction) when there
-     * is nothing. Ordered claims of a lane cover only the owned partitions {@code p} with {@code p % lanes == lane}:
+     * Claims a batch of at most {@code rows} messages for lane {@code lane} in a new transaction that stays open; null
+     * (and no transaction) when there is nothing. Ordered claims of a lane cover only the owned partitions {@code p} with {@code p % lanes == lane}:
      * the lanes of one relay never hold the same keys, so none scans past another's locked heads.
      */
-    public Claim open(int lane, Instant now) throws SQLException {
+    public Claim open(int lane, int rows, Instant now) throws SQLException {
         long start = System.nanoTime();
         Set<Integer> owned = leases == null ? null : lanePartitions(leases.owned(), lane);
         if (owned != null && owned.isEmpty()) {
             return null;
         }
+        RelayStore.Limits limits = new RelayStore.Limits(rows, settings.maxBatchBytes());
         Database.Lease lease = database.lease();
         try {
             Connection c = lease.connection();
@@ -56,7 +55,7 @@ public final class Claims {
             List<Claimed> batch = owned == null
                     ? stores.relay().claim(c, preamble, limits, now)
                     : stores.relay().claimHeads(c, preamble, owned, blockKeys ? stores.deadLetters()::blockedKeys
-                            : connection -> Set.of(), limits, settings.batchSize() * SCAN_FACTOR,
+                            : connection -> Set.of(), limits, rows * SCAN_FACTOR,
                             !settings.retention().isZero(), now);
             Claim claim = new Claim(lease, batch, System.nanoTime() - start);
             if (batch.isEmpty()) {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * claim overlaps the previous publish. Unordered, any lane may take any message: lane 0 polls while idle and the
  * others wait for a wake-up (a commit, a notification, or a lane that found a full batch and so more work), so an
  * idle relay costs one query per poll interval whatever its lane count. Ordered by key, each lane owns a share of
- * the relay's partitions: every lane polls its own, and a wake-up wakes them all. Claims that keep failing back
+ * the relay's partitions: every lane polls its own, and a wake-up wakes them all. Each lane sizes its claims to the
+ * backlog it finds ({@link ClaimSize}). Claims that keep failing back
  * off, doubling up to {@link #MAX_CLAIM_BACKOFF}. A lane whose publisher call has not returned within the publish
  * timeout is replaced by a new thread, which fails the stuck batch (an attempt, with backoff) and goes on; the stuck
  * thread ends whenever the call returns. Stopping drains the batches in flight within a timeout, then rolls back the
@@ -67,6 +68,7 @@ public final class Lanes {
     private final class Lane implements GuardedPublisher.Watch {
         final int index;
         final AtomicReference<Claim> claim = new AtomicReference<>();
+        final ClaimSize size = new ClaimSize(settings.batchSize());
         volatile Thread thread;
         /** {@link System#nanoTime()} when the current publisher call began; 0 outside calls. */
         volatile long publishingSince;
@@ -200,7 +202,7 @@ public final class Lanes {
         while (running && lane.current()) {
             Claim claim;
             try {
-                claim = claims.open(index, clock.instant());
+                claim = claims.open(index, lane.size.rows(), clock.instant());
                 claimFailures.set(0);
             } catch (Exception | Error e) {
                 if (!claimFailed(e)) {
@@ -208,6 +210,7 @@ public final class Lanes {
                 }
                 continue;
             }
+            boolean full = lane.size.claimed(claim == null ? 0 : claim.batch().size());
             try {
                 if (claim == null) {
                     if (!idle(index, idle)) {
@@ -217,7 +220,7 @@ public final class Lanes {
                     continue;
                 }
                 idle = settings.minPoll();
-                if (!ordered && claim.batch().size() >= settings.batchSize()) {
+                if (!ordered && full) {
                     wakes[0].signal();
                 }
                 lane.claim.set(claim);
