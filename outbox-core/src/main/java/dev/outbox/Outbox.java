@@ -3,6 +3,7 @@ package dev.outbox;
 import dev.outbox.internal.Database;
 import dev.outbox.internal.MessageStore;
 import dev.outbox.internal.MessageValidator;
+import dev.outbox.internal.NotifyThrottle;
 import dev.outbox.internal.OutboxRuntime;
 import dev.outbox.internal.Partitions;
 import dev.outbox.internal.TracePropagators;
@@ -58,6 +59,10 @@ public final class Outbox {
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(365);
     /** Default partition count: lets up to 32 ordered relay instances share the work; change only when drained. */
     public static final int DEFAULT_PARTITIONS = 32;
+    /** Default of {@link Builder#notifyInterval}: every write transaction notifies. */
+    public static final Duration DEFAULT_NOTIFY_INTERVAL = Duration.ofMillis(1);
+    /** Longest {@link Builder#notifyInterval}: beyond it, turn notifications off and rely on polling. */
+    public static final Duration MAX_NOTIFY_INTERVAL = Duration.ofSeconds(1);
 
     private final OutboxRuntime runtime;
     private final PayloadCodec codec;
@@ -65,6 +70,7 @@ public final class Outbox {
     private final ConnectionSupplier connectionSupplier;
     private final boolean allowAutoCommit;
     private final boolean notifyRelays;
+    private final NotifyThrottle notifyThrottle;
     private final MessageValidator validator;
     private final UuidV7 ids;
 
@@ -77,6 +83,7 @@ public final class Outbox {
         connectionSupplier = b.connectionSupplier;
         allowAutoCommit = b.allowAutoCommit;
         notifyRelays = b.notifyRelays;
+        notifyThrottle = new NotifyThrottle(b.notifyInterval);
         validator = new MessageValidator(b.maxPayloadBytes, b.maxDelay, b.tables);
         ids = new UuidV7(b.clock);
     }
@@ -114,7 +121,7 @@ public final class Outbox {
             MessageStore target = runtime.database().stores(connection).messages();
             rows = prepare(messages, target.dialect());
             requireTransaction(connection);
-            target.insert(connection, rows, notifyRelays);
+            target.insert(connection, rows, notifyRelays && notifyThrottle.acquire());
         } catch (SQLException e) {
             throw new OutboxStoreException("Could not write " + messages.size() + " outbox message(s) to "
                     + runtime.database().tables().message() + ": " + Reasons.of(e)
@@ -289,6 +296,7 @@ public final class Outbox {
         private ConnectionSupplier connectionSupplier;
         private boolean allowAutoCommit;
         private boolean notifyRelays = true;
+        private Duration notifyInterval = DEFAULT_NOTIFY_INTERVAL;
         private int partitions = DEFAULT_PARTITIONS;
         private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
@@ -356,6 +364,18 @@ public final class Outbox {
             return this;
         }
 
+        /**
+         * At most one write transaction of this outbox per interval notifies relays (default 0: every one does).
+         * On PostgreSQL each notifying transaction takes a database-wide lock at commit, so concurrent notifying
+         * writers commit one at a time; with an interval, the writes in between do not notify, and a relay finds
+         * them at its next poll, which follows work within {@code minPollInterval} (10 ms by default) and comes
+         * within {@code maxPollInterval} (1 s) at worst, e.g. when the transaction that did notify rolled back.
+         */
+        public Builder notifyInterval(Duration notifyInterval) {
+            this.notifyInterval = notifyInterval;
+            return this;
+        }
+
         /** Number of outbox partitions keys are hashed into (default {@value Outbox#DEFAULT_PARTITIONS}). */
         public Builder partitions(int partitions) {
             this.partitions = partitions;
@@ -399,6 +419,10 @@ public final class Outbox {
             if (maxPayloadBytes < 1) {
                 throw new IllegalArgumentException("Outbox.builder().maxPayloadBytes(" + maxPayloadBytes
                         + ") must be positive");
+            }
+            if (notifyInterval == null || notifyInterval.isNegative() || notifyInterval.compareTo(MAX_NOTIFY_INTERVAL) > 0) {
+                throw new IllegalArgumentException("Outbox.builder().notifyInterval(" + notifyInterval
+                        + ") must be between zero (every write notifies) and " + MAX_NOTIFY_INTERVAL);
             }
             if (maxDelay == null || maxDelay.isNegative()) {
                 throw new IllegalArgumentException("Outbox.builder().maxDelay(" + maxDelay

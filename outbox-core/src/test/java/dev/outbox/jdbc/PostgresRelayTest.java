@@ -3,14 +3,18 @@ package dev.outbox.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outbox.Outbox;
 import dev.outbox.testing.JdbcServer;
 import dev.outbox.testing.RelayContract;
 import dev.outbox.testing.ScriptedPublisher;
 import dev.outbox.testing.TestServers;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 class PostgresRelayTest extends RelayContract {
 
@@ -37,5 +41,31 @@ class PostgresRelayTest extends RelayContract {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().size() == 2);
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aWriteThatDidNotNotifyIsFoundByThePollThatFollowsWork() throws Exception {
+        // Only the first write of an interval notifies: the second, committed after the relay published the first,
+        // is found by the relay's polls after work (minPollInterval, doubling), long before its 10 s idle poll.
+        Outbox throttled = builder().notifyInterval(Outbox.MAX_NOTIFY_INTERVAL).build();
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher).maxPollInterval(Duration.ofSeconds(10)));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().isEmpty());
+        try (Connection listener = db.connection(); Connection first = db.connection();
+             Connection second = db.connection()) {
+            try (Statement s = listener.createStatement()) {
+                s.execute("LISTEN \"" + outbox.tables().message() + "\"");
+            }
+            first.setAutoCommit(false);
+            second.setAutoCommit(false);
+            throttled.write(first, message("notifies").build());
+            throttled.write(second, message("within the interval").build());
+            first.commit();
+            await().atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().size() == 1);
+            second.commit();
+            await().atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().size() == 2);
+            PGNotification[] notifications = listener.unwrap(PGConnection.class).getNotifications(100);
+            assertThat(notifications).as("one notification for the two transactions").hasSize(1);
+        }
     }
 }

@@ -78,6 +78,7 @@ public class OutboxAutoConfiguration {
                 .codec(outboxPayloadCodec)
                 .partitions(properties.getPartitions())
                 .notifyRelays(properties.isNotifyRelays())
+                .notifyInterval(properties.getNotifyInterval())
                 .maxPayloadBytes(properties.getMaxPayloadBytes())
                 .build();
     }

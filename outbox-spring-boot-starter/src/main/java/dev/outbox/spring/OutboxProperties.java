@@ -25,6 +25,8 @@ public class OutboxProperties {
     private int partitions = Outbox.DEFAULT_PARTITIONS;
     /** Whether writes wake listening relays at commit (PostgreSQL NOTIFY). */
     private boolean notifyRelays = true;
+    /** At most one notifying write transaction per this interval; 0 makes every one notify (at most 1s). */
+    private Duration notifyInterval = Outbox.DEFAULT_NOTIFY_INTERVAL;
     /** Largest payload accepted by the writer, in bytes. */
     private int maxPayloadBytes = Outbox.DEFAULT_MAX_PAYLOAD_BYTES;
 
@@ -63,6 +65,14 @@ public class OutboxProperties {
 
     public void setNotifyRelays(boolean notifyRelays) {
         this.notifyRelays = notifyRelays;
+    }
+
+    public Duration getNotifyInterval() {
+        return notifyInterval;
+    }
+
+    public void setNotifyInterval(Duration notifyInterval) {
+        this.notifyInterval = notifyInterval;
     }
 
     public int getMaxPayloadBytes() {

@@ -3,6 +3,7 @@ package dev.outbox.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outbox.Ordering;
+import dev.outbox.Outbox;
 import dev.outbox.OutboxRelay;
 import dev.outbox.spi.DeadLetterPolicy;
 import java.time.Duration;
@@ -25,12 +26,14 @@ class OutboxPropertiesTest {
         assertThat(p.getConsumer().getDeadLetter().getMaxAttempts()).isEqualTo(3);
         assertThat(p.getRelay().getRetry().getInitial()).isEqualTo(Duration.ofMillis(500));
         assertThat(p.tables().message()).isEqualTo("outbox_message");
+        assertThat(p.getNotifyInterval()).isEqualTo(Outbox.DEFAULT_NOTIFY_INTERVAL);
     }
 
     @Test
     void everyNestedPropertyBinds() {
         OutboxProperties p = bind(Map.of(
                 "outbox.table-prefix", "shop_",
+                "outbox.notify-interval", "0",
                 "outbox.relay.ordering", "by-key",
                 "outbox.relay.retry.initial", "2s",
                 "outbox.relay.dead-letter.max-attempts", "4",
@@ -47,5 +50,6 @@ class OutboxPropertiesTest {
         assertThat(policy.brokerDestination("orders")).isEqualTo("orders.dlq");
         assertThat(p.getConsumer().isDeadLetterToDatabase()).isTrue();
         assertThat(p.getSchema().getMode()).isEqualTo(OutboxProperties.SchemaMode.LIQUIBASE);
+        assertThat(p.getNotifyInterval()).isZero();
     }
 }

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
@@ -23,8 +24,9 @@ import javax.sql.DataSource;
  * What the outbox adds to a business transaction on PostgreSQL: a transaction that inserts one order row, alone;
  * with a second plain INSERT of the same size as a message (the yardstick: any second write costs this much); with
  * the outbox's row inserted by hand (what the row itself costs the database: its width and indexes); and with one or
- * ten outbox messages written by the library, with and without the NOTIFY that wakes relays at commit. At 1, 8 and
- * 32 concurrent writers, as a NOTIFY serialises commits. Scenarios run interleaved in three rounds; each cell is the
+ * ten outbox messages written by the library with its defaults (at most one NOTIFY per millisecond wakes relays),
+ * with a NOTIFY in every transaction, and with none. At 1, 8 and 32 concurrent writers, as a NOTIFY serialises
+ * commits. Scenarios run interleaved in three rounds; each cell is the
  * median round's throughput and latency; the ratio is the transaction's time over the row-only transaction's at the
  * same concurrency (wall time per transaction).
  *
@@ -44,6 +46,7 @@ public final class WriteBenchmark {
 
     private final Outbox notifying;
     private final Outbox quiet;
+    private final Outbox everyCommit;
     private final DataSource dataSource;
     private final AtomicLong orderIds = new AtomicLong();
 
@@ -51,6 +54,7 @@ public final class WriteBenchmark {
         this.dataSource = dataSource;
         this.notifying = Outbox.builder().dataSource(dataSource).build();
         this.quiet = Outbox.builder().dataSource(dataSource).notifyRelays(false).build();
+        this.everyCommit = Outbox.builder().dataSource(dataSource).notifyInterval(Duration.ZERO).build();
     }
 
     /** The extra writes of a scenario, in the transaction of {@code c}. */
@@ -79,6 +83,8 @@ public final class WriteBenchmark {
                     new Scenario("+ hand-written outbox row", bench::handWrittenOutboxRow),
                     new Scenario("+ 1 outbox message", (c, id) -> bench.notifying.write(c, message(id))),
                     new Scenario("+ 1 outbox message, no NOTIFY", (c, id) -> bench.quiet.write(c, message(id))),
+                    new Scenario("+ 1 message, NOTIFY every commit", (c, id) -> bench.everyCommit.write(c,
+                            message(id))),
                     new Scenario("+ 10 outbox messages (writeAll)", (c, id) -> bench.notifying.writeAll(c,
                             Collections.nCopies(10, message(id)))));
             System.out.printf("Write overhead on %s, %d transactions per cell, %d-byte payloads, %d cores%n",
