@@ -259,6 +259,9 @@ public final class KafkaPublisher implements MessagePublisher {
                     + " characters of a-z, A-Z, 0-9, '.', '_' and '-' (not '.' or '..' alone), or map destinations "
                     + "to topics with KafkaPublisher.builder().destinations(...)";
         }
+        if (VALID_TOPICS.size() < MAX_REMEMBERED_TOPICS) {
+            VALID_TOPICS.add(topic);
+        }
         return null;
     }
 

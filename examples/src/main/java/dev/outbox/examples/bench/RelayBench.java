@@ -33,7 +33,8 @@ public final class RelayBench {
     private static final int COUNTED = 20_000;
     /** Runs of each drain; the median is printed (this 2-core machine also runs the database and the brokers). */
     private static final int REPEATS = 3;
-    private static final int WARM_UP = 50_000;
+    /** Messages each relay drains before anything is measured: the brokers' JVMs warm up over about this many. */
+    private static final int WARM_UP = 200_000;
 
     private RelayBench() {
     }
@@ -151,12 +152,18 @@ public final class RelayBench {
         Measured run() throws Exception;
     }
 
-    /** Runs every variant once per round, {@value #REPEATS} rounds; the run of median rate of each. */
+    /**
+     * Runs every variant once per round, {@value #REPEATS} rounds, each round starting one variant further on so
+     * that none always runs first or last; the run of median rate of each.
+     */
     private static Map<String, Measured> medians(Map<String, Run> variants) throws Exception {
+        List<String> names = new ArrayList<>(variants.keySet());
         Map<String, List<Measured>> runs = new LinkedHashMap<>();
+        names.forEach(name -> runs.put(name, new ArrayList<>()));
         for (int round = 0; round < REPEATS; round++) {
-            for (Map.Entry<String, Run> variant : variants.entrySet()) {
-                runs.computeIfAbsent(variant.getKey(), k -> new ArrayList<>()).add(variant.getValue().run());
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get((i + round) % names.size());
+                runs.get(name).add(variants.get(name).run());
             }
         }
         Map<String, Measured> medians = new LinkedHashMap<>();

@@ -46,7 +46,7 @@ public final class Claims {
         if (owned != null && owned.isEmpty()) {
             return null;
         }
-        RelayStore.Limits limits = new RelayStore.Limits(rows, settings.maxBatchBytes());
+        RelayStore.Limits limits = new RelayStore.Limits(rows, settings.maxBatchBytes(), settings.batchSize());
         Database.Lease lease = database.lease();
         try {
             Connection c = lease.connection();

@@ -48,11 +48,16 @@ public final class RelayStore {
         this.table = tables.message();
     }
 
-    /** What one claim may take: rows and bytes. */
-    public record Limits(int rows, long bytes) {
+    /**
+     * What one claim may take: rows and bytes. {@code maxRows} is the relay's batch size, the most rows any of its
+     * claims asks for: the inline bound follows from it, not from {@code rows}, so that the claim's SQL text stays
+     * the same while claims change size (the driver switches a statement to a prepared, binary form only after it
+     * has seen the same text a few times).
+     */
+    public record Limits(int rows, long bytes, int maxRows) {
         /** Payloads and headers up to this size are read by the claim query itself. */
         long inline() {
-            return Math.max(MIN_INLINE, bytes / (2L * rows));
+            return Math.max(MIN_INLINE, bytes / (2L * maxRows));
         }
     }
 
