@@ -59,7 +59,7 @@ public final class Outbox {
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofDays(365);
     /** Default partition count: lets up to 32 ordered relay instances share the work; change only when drained. */
     public static final int DEFAULT_PARTITIONS = 32;
-    /** Default of {@link Builder#notifyInterval}: every write transaction notifies. */
+    /** Default of {@link Builder#notifyInterval}: at most one notifying write transaction per millisecond. */
     public static final Duration DEFAULT_NOTIFY_INTERVAL = Duration.ofMillis(1);
     /** Longest {@link Builder#notifyInterval}: beyond it, turn notifications off and rely on polling. */
     public static final Duration MAX_NOTIFY_INTERVAL = Duration.ofSeconds(1);
@@ -365,7 +365,8 @@ public final class Outbox {
         }
 
         /**
-         * At most one write transaction of this outbox per interval notifies relays (default 0: every one does).
+         * At most one write transaction of this outbox per interval notifies relays (default 1 ms; zero: every one
+         * does).
          * On PostgreSQL each notifying transaction takes a database-wide lock at commit, so concurrent notifying
          * writers commit one at a time; with an interval, the writes in between do not notify, and a relay finds
          * them at its next poll, which follows work within {@code minPollInterval} (10 ms by default) and comes
@@ -420,7 +421,8 @@ public final class Outbox {
                 throw new IllegalArgumentException("Outbox.builder().maxPayloadBytes(" + maxPayloadBytes
                         + ") must be positive");
             }
-            if (notifyInterval == null || notifyInterval.isNegative() || notifyInterval.compareTo(MAX_NOTIFY_INTERVAL) > 0) {
+            if (notifyInterval == null || notifyInterval.isNegative()
+                    || notifyInterval.compareTo(MAX_NOTIFY_INTERVAL) > 0) {
                 throw new IllegalArgumentException("Outbox.builder().notifyInterval(" + notifyInterval
                         + ") must be between zero (every write notifies) and " + MAX_NOTIFY_INTERVAL);
             }

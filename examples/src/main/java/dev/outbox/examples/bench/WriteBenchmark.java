@@ -26,9 +26,9 @@ import javax.sql.DataSource;
  * the outbox's row inserted by hand (what the row itself costs the database: its width and indexes); and with one or
  * ten outbox messages written by the library with its defaults (at most one NOTIFY per millisecond wakes relays),
  * with a NOTIFY in every transaction, and with none. At 1, 8 and 32 concurrent writers, as a NOTIFY serialises
- * commits. Scenarios run interleaved in three rounds; each cell is the
- * median round's throughput and latency; the ratio is the transaction's time over the row-only transaction's at the
- * same concurrency (wall time per transaction).
+ * commits. Scenarios run interleaved in three rounds; each cell is the median round's throughput and latency; the
+ * ratio is the transaction's time over the row-only transaction's at the same concurrency (wall time per
+ * transaction).
  *
  * <pre>./mvnw -q -pl examples -am -Prun -DskipTests package -Dexec.mainClass=dev.outbox.examples.bench.WriteBenchmark</pre>
  *

@@ -37,8 +37,9 @@ public final class Claims {
 
     /**
      * Claims a batch of at most {@code rows} messages for lane {@code lane} in a new transaction that stays open; null
-     * (and no transaction) when there is nothing. Ordered claims of a lane cover only the owned partitions {@code p} with {@code p % lanes == lane}:
-     * the lanes of one relay never hold the same keys, so none scans past another's locked heads.
+     * (and no transaction) when there is nothing. Ordered claims of a lane cover only the owned partitions {@code p}
+     * with {@code p % lanes == lane}: the lanes of one relay never hold the same keys, so none scans past another's
+     * locked heads.
      */
     public Claim open(int lane, int rows, Instant now) throws SQLException {
         long start = System.nanoTime();
