@@ -10,23 +10,37 @@ import org.postgresql.PGNotification;
 
 /** LISTEN on a dedicated PostgreSQL connection. Its own class so the driver is loaded only on PostgreSQL. */
 final class PgNotifications implements Dialect.Notifications {
-    private final PGConnection connection;
+    private final Connection connection;
+    private final PGConnection pg;
+    private final String quotedChannel;
 
-    private PgNotifications(PGConnection connection) {
+    private PgNotifications(Connection connection, String quotedChannel) throws SQLException {
         this.connection = connection;
+        this.pg = connection.unwrap(PGConnection.class);
+        this.quotedChannel = quotedChannel;
     }
 
     static PgNotifications listen(Connection connection, String channel) throws SQLException {
         connection.setAutoCommit(true);
+        String quoted = "\"" + channel.replace("\"", "\"\"") + "\"";
         try (Statement statement = connection.createStatement()) {
-            statement.execute("LISTEN \"" + channel.replace("\"", "\"\"") + "\"");
+            statement.execute("LISTEN " + quoted);
         }
-        return new PgNotifications(connection.unwrap(PGConnection.class));
+        return new PgNotifications(connection, quoted);
     }
 
     @Override
     public boolean await(Duration timeout) throws SQLException {
-        PGNotification[] received = connection.getNotifications((int) Math.max(1, timeout.toMillis()));
+        PGNotification[] received = pg.getNotifications((int) Math.max(1, timeout.toMillis()));
         return received != null && received.length > 0;
+    }
+
+    /** UNLISTEN, then drops what the driver has buffered. */
+    @Override
+    public void close() throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("UNLISTEN " + quotedChannel);
+        }
+        pg.getNotifications();
     }
 }

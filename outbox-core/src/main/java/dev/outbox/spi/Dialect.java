@@ -158,9 +158,17 @@ public interface Dialect {
     }
 
     /** Notifications received on a dedicated connection. */
-    interface Notifications {
+    interface Notifications extends AutoCloseable {
         /** Waits up to {@code timeout} for a notification; true if one or more arrived. */
         boolean await(Duration timeout) throws SQLException;
+
+        /**
+         * Stops listening before the connection goes back to its pool, so that it does not go on collecting
+         * notifications for whoever borrows it next. Nothing by default.
+         */
+        @Override
+        default void close() throws SQLException {
+        }
     }
 
     /**

@@ -3,15 +3,20 @@ package dev.outbox.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.outbox.Outbox;
+import dev.outbox.OutboxRelay;
 import dev.outbox.testing.JdbcServer;
 import dev.outbox.testing.RelayContract;
 import dev.outbox.testing.ScriptedPublisher;
 import dev.outbox.testing.TestServers;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,6 +77,53 @@ class PostgresRelayTest extends RelayContract {
             List<Integer> senders = Arrays.stream(listener.unwrap(PGConnection.class).getNotifications(100))
                     .map(PGNotification::getPID).filter(pid -> pid == firstPid || pid == secondPid).toList();
             assertThat(senders).as("one notification for the two transactions").containsExactly(firstPid);
+        } finally {
+            try (Connection c = db.connection(); Statement s = c.createStatement()) {
+                s.execute("UNLISTEN *");
+            }
+        }
+    }
+
+    @Test
+    void aClosedRelayLeavesNoPooledConnectionListening() throws Exception {
+        int size = 6;
+        try (HikariDataSource pool = db.pool("listening", size)) {
+            ScriptedPublisher publisher = ScriptedPublisher.acking();
+            OutboxRelay relay = started(relay(publisher).dataSource(pool).maxInFlightBatches(4)
+                    .minPollInterval(Duration.ofSeconds(10)).maxPollInterval(Duration.ofSeconds(10)));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> publisher.acked().isEmpty());
+            try (Connection c = db.connection()) {
+                c.setAutoCommit(false);
+                outbox.write(c, message("wakes").build());
+                c.commit();
+            }
+            // Published long before the 10 s poll: the relay is listening.
+            await().atMost(Duration.ofSeconds(5)).until(() -> publisher.acked().size() == 1);
+            relay.close();
+            assertThat(listening(pool, size)).as("connections still listening after close").isZero();
+        }
+    }
+
+    /** Borrows {@code count} connections of {@code pool} at once; how many LISTEN on a channel. */
+    private static int listening(HikariDataSource pool, int count) throws SQLException {
+        List<Connection> borrowed = new ArrayList<>();
+        try {
+            int listening = 0;
+            for (int i = 0; i < count; i++) {
+                Connection c = pool.getConnection();
+                borrowed.add(c);
+                try (Statement s = c.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
+                    rs.next();
+                    listening += rs.getInt(1) > 0 ? 1 : 0;
+                }
+            }
+            return listening;
+        } finally {
+            for (Connection c : borrowed) {
+                c.close();
+            }
         }
     }
 }

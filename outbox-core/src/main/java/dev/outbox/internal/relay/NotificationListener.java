@@ -45,10 +45,9 @@ public final class NotificationListener implements Runnable {
     @Override
     public void run() {
         while (running) {
-            try (Handle handle = database.jdbi().open()) {
-                Dialect dialect = database.stores(handle.getConnection()).dialect();
-                Dialect.Notifications notifications = dialect.listen(handle.getConnection(),
-                        database.tables().message()).orElseThrow();
+            try (Handle handle = database.jdbi().open();
+                 Dialect.Notifications notifications = database.stores(handle.getConnection()).dialect()
+                         .listen(handle.getConnection(), database.tables().message()).orElseThrow()) {
                 wakeUp.run();
                 while (running) {
                     if (notifications.await(LISTEN_TIMEOUT)) {
