@@ -71,7 +71,7 @@ public class OutboxAutoConfiguration {
                   OutboxSchemaInitializer schema, ObjectProvider<TraceContextPropagator> tracing) {
         Outbox.Builder builder = Outbox.builder();
         tracing.ifAvailable(builder::tracePropagator);
-        return builder
+        return PropertyErrors.named(properties, "", () -> builder
                 .dataSource(dataSource)
                 .connectionSupplier(new SpringConnectionSupplier(dataSource))
                 .tables(properties.tables())
@@ -80,7 +80,7 @@ public class OutboxAutoConfiguration {
                 .notifyRelays(properties.isNotifyRelays())
                 .notifyInterval(properties.getNotifyInterval())
                 .maxPayloadBytes(properties.getMaxPayloadBytes())
-                .build();
+                .build());
     }
 
     @Bean

@@ -49,13 +49,13 @@ public final class OutboxConsumers {
         if (tracing != null) {
             builder.tracePropagator(tracing);
         }
-        return builder
+        return PropertyErrors.named(properties, "consumer", () -> builder
                 .jdbi(SpringConsumerTransactions.jdbi(dataSource))
                 .transactions(transactions)
                 .tables(properties.tables())
                 .codec(codec)
                 .retryPolicy(RetryPolicy.exponential(consumer.getRetry().getInitial(), consumer.getRetry().getMax()))
                 .deadLetterPolicy(consumer.getDeadLetter().policy())
-                .deadLetterToDatabase(consumer.isDeadLetterToDatabase());
+                .deadLetterToDatabase(consumer.isDeadLetterToDatabase()));
     }
 }

@@ -323,6 +323,12 @@ public class OutboxProperties {
         public void setMax(@Nullable Duration max) {
             this.max = max;
         }
+
+        /** As an error about both values shows them. */
+        @Override
+        public String toString() {
+            return "initial=" + initial + ", max=" + max;
+        }
     }
 
     /** When a message becomes a dead letter. */

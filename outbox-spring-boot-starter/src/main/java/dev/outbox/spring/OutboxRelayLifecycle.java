@@ -44,6 +44,12 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
                             + "outbox.relay.enabled=false on instances that only write"
                     : "outbox.relay: " + publishers.size() + " MessagePublisher beans; mark the relay's @Primary");
         }
+        OutboxRelay started = PropertyErrors.named(properties, "relay", this::build);
+        started.start();
+        relay = started;
+    }
+
+    private OutboxRelay build() {
         OutboxProperties.Relay r = properties.getRelay();
         OutboxRelay.Builder builder = OutboxRelay.builder(outbox)
                 .publisher(publishers.get(0))
@@ -62,9 +68,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
             builder.relayId(r.getId());
         }
         listeners.forEach(builder::listener);
-        OutboxRelay started = builder.build();
-        started.start();
-        relay = started;
+        return builder.build();
     }
 
     @Override

@@ -52,4 +52,22 @@ class OutboxPropertiesTest {
         assertThat(p.getSchema().getMode()).isEqualTo(OutboxProperties.SchemaMode.LIQUIBASE);
         assertThat(p.getNotifyInterval()).isZero();
     }
+
+    @Test
+    void errorsOfTheBuildersNameTheirProperty() {
+        assertThat(PropertyErrors.property("", "Outbox.builder().notifyInterval(PT5S) must be between"))
+                .isEqualTo("notify-interval");
+        assertThat(PropertyErrors.property("relay", "OutboxRelay.builder().maxInFlightBatches(0) must be"))
+                .isEqualTo("relay.max-in-flight-batches");
+        assertThat(PropertyErrors.property("relay", "OutboxRelay.builder().relayId must be 1 to 64"))
+                .isEqualTo("relay.id");
+        assertThat(PropertyErrors.property("relay", "TableNames.prefix '1x' is not a plain SQL identifier"))
+                .isEqualTo("table-prefix");
+        assertThat(PropertyErrors.property("consumer", "RetryPolicy.exponential(PT1S, PT0.1S): max"))
+                .isEqualTo("consumer.retry");
+        assertThat(PropertyErrors.property("consumer", "DeadLetterPolicy.afterAttempts(0) must be"))
+                .isEqualTo("consumer.dead-letter.max-attempts");
+        assertThat(PropertyErrors.property("consumer", "IdempotentConsumer.builder(name): the name is not usable"))
+                .isNull();
+    }
 }

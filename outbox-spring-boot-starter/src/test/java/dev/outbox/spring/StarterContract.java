@@ -145,6 +145,15 @@ abstract class StarterContract {
     }
 
     @Test
+    void anInvalidPropertyStopsStartupNamingTheProperty(CapturedOutput output) {
+        assertThatThrownBy(() -> start("outbox.notify-interval=5s")).hasStackTraceContaining(
+                "Property outbox.notify-interval with value 'PT5S' is invalid: Outbox.builder().notifyInterval(PT5S)");
+        assertThatThrownBy(() -> start("outbox.relay.batch-size=0")).hasStackTraceContaining(
+                "Property outbox.relay.batch-size with value '0' is invalid");
+        assertThat(output).contains("Invalid value '0' for configuration property 'outbox.relay.batch-size'");
+    }
+
+    @Test
     void aRollbackPublishesNothingAndACommitPublishesAtOnce() throws Exception {
         try (ConfigurableApplicationContext app = start()) {
             OrdersApp.Orders orders = app.getBean(OrdersApp.Orders.class);
