@@ -3,13 +3,17 @@ package dev.outbox.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** User headers as the JSON object text stored in the {@code headers} column. */
 public final class HeadersJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
+    /** Resolved once: readValue(json, typeReference) resolves the type and its deserializer on every call. */
+    private static final ObjectReader READER = MAPPER.readerFor(new TypeReference<LinkedHashMap<String, String>>() { });
+    private static final ObjectWriter WRITER = MAPPER.writerFor(new TypeReference<Map<String, String>>() { });
 
     private HeadersJson() {
     }
@@ -20,7 +24,7 @@ public final class HeadersJson {
             return null;
         }
         try {
-            return MAPPER.writeValueAsString(headers);
+            return WRITER.writeValueAsString(headers);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("string headers always encode as JSON", e);
         }
@@ -37,7 +41,7 @@ public final class HeadersJson {
             return Map.of();
         }
         try {
-            Map<String, String> headers = MAPPER.readValue(json, MAP);
+            Map<String, String> headers = READER.readValue(json);
             if (headers == null || headers.containsKey(null) || headers.containsValue(null)) {
                 throw new IllegalArgumentException("the headers column holds null names or values");
             }
