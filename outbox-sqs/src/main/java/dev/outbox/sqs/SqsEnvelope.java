@@ -3,6 +3,8 @@ package dev.outbox.sqs;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.outbox.spi.Reasons;
 import dev.outbox.spi.Envelope;
 import dev.outbox.spi.InboundMessage;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -40,7 +43,9 @@ final class SqsEnvelope {
     private static final String EMPTY_BODY = "-";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final TypeReference<LinkedHashMap<String, String>> MAP = new TypeReference<>() { };
+    /** Resolved once: readValue(json, typeReference) resolves the type and its deserializer on every call. */
+    private static final ObjectReader READER = MAPPER.readerFor(new TypeReference<LinkedHashMap<String, String>>() { });
+    private static final ObjectWriter WRITER = MAPPER.writerFor(new TypeReference<Map<String, String>>() { });
 
     private SqsEnvelope() {
     }
@@ -67,7 +72,7 @@ final class SqsEnvelope {
         }
         if (!packed.isEmpty()) {
             try {
-                attributes.put(ENVELOPE, string(MAPPER.writeValueAsString(packed)));
+                attributes.put(ENVELOPE, string(WRITER.writeValueAsString(packed)));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("string headers always encode as JSON", e);
             }
@@ -153,7 +158,10 @@ final class SqsEnvelope {
         MessageAttributeValue envelope = attributes.get(ENVELOPE);
         if (envelope != null && envelope.stringValue() != null) {
             try {
-                headers.putAll(MAPPER.readValue(envelope.stringValue(), MAP));
+                Map<String, String> unpacked = READER.readValue(envelope.stringValue());
+                // A forged envelope may hold nulls: a header without a value is no header, as on Kafka.
+                unpacked.values().removeIf(Objects::isNull);
+                headers.putAll(unpacked);
             } catch (JsonProcessingException e) {
                 // Not ours after all; keep it as a plain header below.
                 headers.put(ENVELOPE, envelope.stringValue());
