@@ -1,14 +1,20 @@
 package dev.outbox.examples.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outbox.spi.OutboundMessage;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,14 +34,31 @@ final class HandWrittenRelay {
     record Result(double seconds, Phases phases, Metrics end) {
     }
 
+    /** The columns a claim reads. */
+    enum Columns {
+        /** What these benchmark messages need: the destination is known and the other fields are empty. */
+        MINIMAL,
+        /**
+         * Every field a general relay forwards (destination, routing key, headers, correlation, causation and trace
+         * context, availability, attempts), as the library's relay reads them.
+         */
+        EVERY
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() { };
+
     static Result drain(DataSource dataSource, String table, Sink sink, String destination, int batchSize,
-                        int threads, long messages) throws Exception {
+                        int threads, long messages, Columns columns) throws Exception {
         AtomicLong done = new AtomicLong();
         Phases phases = new Phases();
         AtomicReference<Exception> failure = new AtomicReference<>();
         CountDownLatch finished = new CountDownLatch(threads);
         CountDownLatch measured = new CountDownLatch(1);
-        String claim = "SELECT seq, id, message_key, message_type, content_type, payload, created_at FROM " + table
+        String claim = "SELECT seq, id, message_key, message_type, content_type, payload, created_at"
+                + (columns == Columns.EVERY ? ", destination, routing_key, partition_no, headers, correlation_id,"
+                        + " causation_id, traceparent, tracestate, available_at, attempts" : "")
+                + " FROM " + table
                 + " WHERE available_at <= now() ORDER BY available_at LIMIT " + batchSize + " FOR UPDATE SKIP LOCKED";
         String delete = "DELETE FROM " + table + " WHERE seq = ANY (?)";
         long start = System.nanoTime();
@@ -52,11 +75,7 @@ final class HandWrittenRelay {
                         try (ResultSet rs = select.executeQuery()) {
                             while (rs.next()) {
                                 seqs.add(rs.getLong(1));
-                                OffsetDateTime created = rs.getObject(7, OffsetDateTime.class);
-                                batch.add(new OutboundMessage(rs.getObject(2, java.util.UUID.class), destination, null,
-                                        rs.getString(3), 0, rs.getString(4), rs.getString(5), rs.getBytes(6),
-                                        Map.of(), null, null, null, null, created.toInstant(), created.toInstant(),
-                                        0));
+                                batch.add(columns == Columns.EVERY ? every(rs) : minimal(rs, destination));
                             }
                         }
                         if (batch.isEmpty()) {
@@ -96,5 +115,27 @@ final class HandWrittenRelay {
             throw failure.get();
         }
         return new Result(seconds, phases, end);
+    }
+
+    private static OutboundMessage minimal(ResultSet rs, String destination) throws SQLException {
+        Instant created = rs.getObject(7, OffsetDateTime.class).toInstant();
+        return new OutboundMessage(rs.getObject(2, UUID.class), destination, null, rs.getString(3), 0,
+                rs.getString(4), rs.getString(5), rs.getBytes(6), Map.of(), null, null, null, null, created, created,
+                0);
+    }
+
+    private static OutboundMessage every(ResultSet rs) throws SQLException {
+        String headers = rs.getString(11);
+        Map<String, String> decoded;
+        try {
+            decoded = headers == null ? Map.of() : JSON.readValue(headers, HEADERS);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("headers of row " + rs.getLong(1) + " are not a JSON object", e);
+        }
+        return new OutboundMessage(rs.getObject(2, UUID.class), rs.getString(8), rs.getString(9), rs.getString(3),
+                rs.getInt(10), rs.getString(4), rs.getString(5), rs.getBytes(6), decoded, rs.getString(12),
+                rs.getString(13), rs.getString(14), rs.getString(15),
+                rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getObject(16, OffsetDateTime.class).toInstant(),
+                rs.getInt(17));
     }
 }

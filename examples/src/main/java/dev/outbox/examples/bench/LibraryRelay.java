@@ -27,10 +27,12 @@ final class LibraryRelay {
     }
 
     /**
-     * A drain: wall time, batches, whether every message was acked within ten minutes, and this JVM's CPU and
-     * allocation at its end, taken before the relay's threads stop (their allocation counts go with them).
+     * A drain: seconds from the first claim to the last ack, seconds from building the relays to their first claim
+     * (one-off schema and pool checks, not throughput), batches, whether every message was acked within ten
+     * minutes, and this JVM's CPU and allocation at its end, taken before the relay's threads stop (their allocation
+     * counts go with them).
      */
-    record Drain(double seconds, Phases phases, boolean finished, Metrics end) {
+    record Drain(double seconds, double startupSeconds, Phases phases, boolean finished, Metrics end) {
     }
 
     /**
@@ -40,11 +42,13 @@ final class LibraryRelay {
     static Drain drain(Outbox outbox, MessagePublisher publisher, Ordering ordering, int batchSize, int relays,
                        long messages) throws InterruptedException {
         AtomicLong acked = new AtomicLong();
+        AtomicLong firstClaim = new AtomicLong();
         Phases phases = new Phases();
         CountDownLatch done = new CountDownLatch(1);
         OutboxListener counter = new OutboxListener() {
             @Override
             public void batchCompleted(int size, Duration claim, Duration publish, Duration complete) {
+                firstClaim.compareAndSet(0, System.nanoTime() - claim.plus(publish).plus(complete).toNanos());
                 phases.add(claim.toNanos(), publish.toNanos(), complete.toNanos());
                 if (acked.addAndGet(size) >= messages) {
                     done.countDown();
@@ -60,10 +64,11 @@ final class LibraryRelay {
             relay.start();
         }
         boolean finished = done.await(10, TimeUnit.MINUTES);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Metrics end = Metrics.now();
+        long end = System.nanoTime();
+        Metrics metrics = Metrics.now();
         started.forEach(OutboxRelay::close);
-        return new Drain(seconds, phases, finished, end);
+        long first = firstClaim.get() == 0 ? start : firstClaim.get();
+        return new Drain((end - first) / 1e9, (first - start) / 1e9, phases, finished, metrics);
     }
 
     /**
