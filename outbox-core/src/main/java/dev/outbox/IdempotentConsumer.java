@@ -38,6 +38,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 // Longer than most files: half of it is the builder's documented options; an attempt's transaction lives in
 // internal.consumer.
@@ -80,22 +81,22 @@ public final class IdempotentConsumer implements MessageProcessor {
     private final Database database;
     private final ConsumerTransaction transaction;
     private final Handler handler;
-    private final Class<?> payloadType;
+    private final @Nullable Class<?> payloadType;
     private final PayloadCodec codec;
     private final DeduplicationStore store;
     private final RetryPolicy retryPolicy;
     private final DeadLetterPolicy deadLetterPolicy;
     private final boolean deadLetterToDatabase;
     private final int maxDeadLetterPayloadBytes;
-    private final FallbackId fallbackId;
+    private final @Nullable FallbackId fallbackId;
     private final List<ConsumerListener> listeners;
     private final Clock clock;
 
     private IdempotentConsumer(Builder b) {
         name = b.name;
-        Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(b.dataSource);
+        Jdbi jdbi = b.jdbi != null ? b.jdbi : Jdbi.create(Objects.requireNonNull(b.dataSource, "dataSource"));
         database = new Database(jdbi, b.dialect, b.tables);
-        handler = b.handler;
+        handler = Objects.requireNonNull(b.handler, "handler");
         payloadType = b.payloadType;
         codec = b.codec != null ? b.codec : JsonCodec.create();
         clock = b.clock;
@@ -148,7 +149,8 @@ public final class IdempotentConsumer implements MessageProcessor {
                 return deadLetter(message, Reasons.of(MISSING_ID + " and the fallbackId failed", e), e, attempt);
             }
         }
-        String invalid = invalidId(message.id());
+        String id = Objects.requireNonNull(message.id(), "id");
+        String invalid = invalidId(id);
         if (invalid != null) {
             return deadLetter(message, "invalid message id: " + invalid, null, attempt);
         }
@@ -159,6 +161,10 @@ public final class IdempotentConsumer implements MessageProcessor {
             } catch (RuntimeException | StackOverflowError e) {
                 return deadLetter(message, Reasons.of("payload could not be decoded as " + payloadType.getName(), e),
                         e, attempt);
+            }
+            if (payload == null) {
+                return deadLetter(message, "payload decoded as " + payloadType.getName() + " is null (e.g. the JSON"
+                        + " text null): a typed handler is given a value", null, attempt);
             }
         }
         Object decoded = payload;
@@ -203,7 +209,7 @@ public final class IdempotentConsumer implements MessageProcessor {
     }
 
     /** Why {@code id} cannot be a message id, or null: blank, too long, or not printable text. */
-    static String invalidId(String id) {
+    static @Nullable String invalidId(String id) {
         return Texts.invalidId(id, MAX_ID_LENGTH);
     }
 
@@ -218,7 +224,8 @@ public final class IdempotentConsumer implements MessageProcessor {
         }
     }
 
-    private ConsumeOutcome deadLetter(InboundMessage message, String reason, Throwable cause, int attempts) {
+    private ConsumeOutcome deadLetter(InboundMessage message, String reason, @Nullable Throwable cause,
+                                      int attempts) {
         ConsumeOutcome.DeadLettered dead = new ConsumeOutcome.DeadLettered(reason, cause, attempts, false);
         boolean stored = deadLetterToDatabase && storeDeadLetter(message, dead);
         log.error("Consumer {} dead-lettered message {} from {} after {} attempt(s): {}", name,
@@ -280,28 +287,28 @@ public final class IdempotentConsumer implements MessageProcessor {
 
     @FunctionalInterface
     private interface Handler {
-        void handle(InboundMessage message, Object payload, Handle handle) throws Exception;
+        void handle(InboundMessage message, @Nullable Object payload, Handle handle) throws Exception;
     }
 
     /** Configures an {@link IdempotentConsumer}; {@link #build()} validates and runs no SQL. */
     public static final class Builder {
         private final String name;
-        private Jdbi jdbi;
-        private DataSource dataSource;
-        private Handler handler;
-        private Class<?> payloadType;
-        private PayloadCodec codec;
+        private @Nullable Jdbi jdbi;
+        private @Nullable DataSource dataSource;
+        private @Nullable Handler handler;
+        private @Nullable Class<?> payloadType;
+        private @Nullable PayloadCodec codec;
         private TableNames tables = TableNames.defaults();
-        private Dialect dialect;
-        private DeduplicationStore store;
+        private @Nullable Dialect dialect;
+        private @Nullable DeduplicationStore store;
         private RetryPolicy retryPolicy = DEFAULT_RETRY;
         private DeadLetterPolicy deadLetterPolicy = DeadLetterPolicy.afterAttempts(DEFAULT_MAX_ATTEMPTS);
         private boolean deadLetterToDatabase;
         private int maxDeadLetterPayloadBytes = DEFAULT_MAX_DEAD_LETTER_PAYLOAD_BYTES;
-        private FallbackId fallbackId;
+        private @Nullable FallbackId fallbackId;
         private final List<ConsumerListener> listeners = new ArrayList<>();
-        private TraceContextPropagator tracePropagator;
-        private ConsumerTransactions transactions;
+        private @Nullable TraceContextPropagator tracePropagator;
+        private @Nullable ConsumerTransactions transactions;
         private Clock clock = Clock.systemUTC();
 
         private Builder(String name) {
@@ -326,11 +333,15 @@ public final class IdempotentConsumer implements MessageProcessor {
             return this;
         }
 
-        /** The handler of payloads decoded as {@code type} by the codec; undecodable payloads are dead-lettered. */
+        /**
+         * The handler of payloads decoded as {@code type} by the codec; payloads that do not decode, or decode to
+         * null (the JSON text {@code null}), are dead-lettered without calling it.
+         */
         public <T> Builder handler(Class<T> type, TypedHandler<T> handler) {
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(handler, "handler");
-            this.handler = (message, payload, handle) -> handler.handle(type.cast(payload), message, handle);
+            this.handler = (message, payload, handle) -> handler.handle(type.cast(Objects.requireNonNull(payload)),
+                    message, handle);
             this.payloadType = type;
             return this;
         }

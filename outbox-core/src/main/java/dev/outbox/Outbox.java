@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 // Longer than most files: the four ways to write (connection, Jdbi handle, connection supplier, batches) share
 // one validation, and the builder documents every option.
@@ -67,7 +68,7 @@ public final class Outbox {
     private final OutboxRuntime runtime;
     private final PayloadCodec codec;
     private final TraceContextPropagator tracePropagator;
-    private final ConnectionSupplier connectionSupplier;
+    private final @Nullable ConnectionSupplier connectionSupplier;
     private final boolean allowAutoCommit;
     private final boolean notifyRelays;
     private final NotifyThrottle notifyThrottle;
@@ -246,7 +247,7 @@ public final class Outbox {
     private OutboundMessage prepare(OutboxMessage m, Instant now, Dialect dialect) {
         validator.validateFields(m, dialect);
         byte[] raw = m.rawPayloadBytes();
-        byte[] payload = raw != null ? raw : codec.encode(m.payload());
+        byte[] payload = raw != null ? raw : codec.encode(Objects.requireNonNull(m.payload(), "payload"));
         validator.validatePayload(payload);
         String traceparent = m.traceparent();
         String tracestate = m.tracestate();
@@ -287,13 +288,13 @@ public final class Outbox {
      * detected on first use, the schema is created only by {@link OutboxSchema#create()}.
      */
     public static final class Builder {
-        private DataSource dataSource;
-        private Jdbi jdbi;
-        private Dialect dialect;
+        private @Nullable DataSource dataSource;
+        private @Nullable Jdbi jdbi;
+        private @Nullable Dialect dialect;
         private TableNames tables = TableNames.defaults();
-        private PayloadCodec codec;
-        private TraceContextPropagator tracePropagator;
-        private ConnectionSupplier connectionSupplier;
+        private @Nullable PayloadCodec codec;
+        private @Nullable TraceContextPropagator tracePropagator;
+        private @Nullable ConnectionSupplier connectionSupplier;
         private boolean allowAutoCommit;
         private boolean notifyRelays = true;
         private Duration notifyInterval = DEFAULT_NOTIFY_INTERVAL;

@@ -1,5 +1,7 @@
 package dev.outbox;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The library cannot work as configured: a missing table, an unsupported database, a connection that is not in a
  * transaction. The message says what to change.
@@ -13,7 +15,7 @@ public class OutboxConfigurationException extends OutboxException {
         super(message);
     }
 
-    public OutboxConfigurationException(String message, Throwable cause) {
+    public OutboxConfigurationException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

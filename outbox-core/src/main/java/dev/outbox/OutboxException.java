@@ -1,5 +1,7 @@
 package dev.outbox;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Root of every exception the library throws on purpose. Unchecked: callers decide where to handle it.
  *
@@ -15,7 +17,7 @@ public class OutboxException extends RuntimeException {
         super(message);
     }
 
-    public OutboxException(String message, Throwable cause) {
+    public OutboxException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -28,22 +29,23 @@ import org.jspecify.annotations.Nullable;
  */
 public final class OutboxMessage {
     private final String destination;
-    private final String routingKey;
-    private final String key;
-    private final String type;
-    private final Object payload;
-    private final byte[] rawPayload;
-    private final String contentType;
+    private final @Nullable String routingKey;
+    private final @Nullable String key;
+    private final @Nullable String type;
+    private final @Nullable Object payload;
+    private final byte @Nullable [] rawPayload;
+    private final @Nullable String contentType;
     private final Map<String, String> headers;
-    private final String correlationId;
-    private final String causationId;
-    private final String traceparent;
-    private final String tracestate;
-    private final Instant availableAt;
-    private final Duration delay;
+    private final @Nullable String correlationId;
+    private final @Nullable String causationId;
+    private final @Nullable String traceparent;
+    private final @Nullable String tracestate;
+    private final @Nullable Instant availableAt;
+    private final @Nullable Duration delay;
 
+    /** From a builder whose {@code build()} checked it: the destination is set. */
     private OutboxMessage(Builder b) {
-        destination = b.destination;
+        destination = Objects.requireNonNull(b.destination, "destination");
         routingKey = b.routingKey;
         key = b.key;
         type = b.type;
@@ -114,7 +116,7 @@ public final class OutboxMessage {
     }
 
     /** The raw payload without a copy, for the writer. */
-    byte[] rawPayloadBytes() {
+    byte @Nullable [] rawPayloadBytes() {
         return rawPayload;
     }
 
@@ -162,20 +164,20 @@ public final class OutboxMessage {
 
     /** Builds an {@link OutboxMessage}. Not thread-safe; {@link #build()} may be called more than once. */
     public static final class Builder {
-        private String destination;
-        private String routingKey;
-        private String key;
-        private String type;
-        private Object payload;
-        private byte[] rawPayload;
-        private String contentType;
+        private @Nullable String destination;
+        private @Nullable String routingKey;
+        private @Nullable String key;
+        private @Nullable String type;
+        private @Nullable Object payload;
+        private byte @Nullable [] rawPayload;
+        private @Nullable String contentType;
         private final Map<String, String> headers = new LinkedHashMap<>();
-        private String correlationId;
-        private String causationId;
-        private String traceparent;
-        private String tracestate;
-        private Instant availableAt;
-        private Duration delay;
+        private @Nullable String correlationId;
+        private @Nullable String causationId;
+        private @Nullable String traceparent;
+        private @Nullable String tracestate;
+        private @Nullable Instant availableAt;
+        private @Nullable Duration delay;
 
         private Builder() {
         }

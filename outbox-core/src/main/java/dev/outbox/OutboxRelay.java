@@ -34,6 +34,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 // Longer than most files: half of it is the builder's documented options; the relay's work lives in
 // internal.relay, this class only conducts it.
@@ -117,11 +118,11 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running;
-    private volatile Lanes lanes;
-    private PartitionLeases leases;
-    private Housekeeping housekeeping;
-    private NotificationListener listener;
-    private ScheduledExecutorService timer;
+    private volatile @Nullable Lanes lanes;
+    private @Nullable PartitionLeases leases;
+    private @Nullable Housekeeping housekeeping;
+    private @Nullable NotificationListener listener;
+    private @Nullable ScheduledExecutorService timer;
 
     private OutboxRelay(Outbox outbox, RelaySettings settings) {
         this.outbox = outbox;
@@ -221,10 +222,11 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         runtime.removeOnCommit(wakeUp);
-        lanes.stop(timeout);
-        timer.shutdownNow();
+        // Set by start(), which ran: started is true.
+        Objects.requireNonNull(lanes).stop(timeout);
+        Objects.requireNonNull(timer).shutdownNow();
         if (leases != null) {
-            housekeeping.release(leases, settings.leaseTimeout());
+            Objects.requireNonNull(housekeeping).release(leases, settings.leaseTimeout());
         }
         if (listener != null) {
             listener.stop();
@@ -244,7 +246,7 @@ public final class OutboxRelay implements AutoCloseable {
     /** Configures an {@link OutboxRelay}; {@link #build()} validates and starts nothing. */
     public static final class Builder {
         private final Outbox outbox;
-        private MessagePublisher publisher;
+        private @Nullable MessagePublisher publisher;
         private Ordering ordering = Ordering.NONE;
         private int batchSize = DEFAULT_BATCH_SIZE;
         private long maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
@@ -260,9 +262,9 @@ public final class OutboxRelay implements AutoCloseable {
         private final List<OutboxListener> listeners = new ArrayList<>();
         private int warnAfterAttempts = DEFAULT_WARN_AFTER_ATTEMPTS;
         private boolean listenForNotifications = true;
-        private String relayId;
-        private DataSource dataSource;
-        private Jdbi jdbi;
+        private @Nullable String relayId;
+        private @Nullable DataSource dataSource;
+        private @Nullable Jdbi jdbi;
 
         private Builder(Outbox outbox) {
             this.outbox = outbox;

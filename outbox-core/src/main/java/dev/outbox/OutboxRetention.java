@@ -16,6 +16,7 @@ import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Forgets what is old enough, on a schedule: dead letters failed longer ago than their retention, and the consumers'
@@ -42,12 +43,12 @@ public final class OutboxRetention implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboxRetention.class);
 
     private final Database database;
-    private final Duration deadLetters;
-    private final Duration inbox;
+    private final @Nullable Duration deadLetters;
+    private final @Nullable Duration inbox;
     private final Duration interval;
     private final Clock clock;
     private final AtomicBoolean started = new AtomicBoolean();
-    private ScheduledExecutorService timer;
+    private @Nullable ScheduledExecutorService timer;
 
     private OutboxRetention(Builder b) {
         database = b.database;
@@ -123,8 +124,8 @@ public final class OutboxRetention implements AutoCloseable {
     /** Configures an {@link OutboxRetention}; {@link #build()} validates and starts nothing. */
     public static final class Builder {
         private final Database database;
-        private Duration deadLetters;
-        private Duration inbox;
+        private @Nullable Duration deadLetters;
+        private @Nullable Duration inbox;
         private Duration interval = DEFAULT_INTERVAL;
         private Clock clock;
 
@@ -171,7 +172,7 @@ public final class OutboxRetention implements AutoCloseable {
             return new OutboxRetention(this);
         }
 
-        private static void positive(String name, Duration value, boolean optional) {
+        private static void positive(String name, @Nullable Duration value, boolean optional) {
             if (value == null ? !optional : value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException("OutboxRetention.builder()." + name + "(" + value
                         + ") must be positive");

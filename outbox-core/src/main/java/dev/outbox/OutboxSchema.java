@@ -35,7 +35,7 @@ public final class OutboxSchema {
      * (MySQL database) itself must exist.
      */
     public void create() {
-        withConnection(connection -> {
+        run(connection -> {
             List<SchemaScript> scripts = scripts(connection);
             try (Statement statement = connection.createStatement()) {
                 for (int v = 0; v < scripts.size(); v++) {
@@ -47,7 +47,6 @@ public final class OutboxSchema {
                     }
                 }
             }
-            return null;
         });
     }
 
@@ -57,7 +56,7 @@ public final class OutboxSchema {
      * @throws OutboxConfigurationException listing what is missing and the scripts that create it
      */
     public void verify() {
-        withConnection(connection -> {
+        run(connection -> {
             List<String> missing = new ArrayList<>();
             List<String> scripts = new ArrayList<>();
             for (SchemaScript script : scripts(connection)) {
@@ -73,7 +72,6 @@ public final class OutboxSchema {
                         + (database.tables().equals(TableNames.defaults()) ? ""
                                 : " rendered for your table names by outbox.schema().script()"));
             }
-            return null;
         });
     }
 
@@ -134,7 +132,7 @@ public final class OutboxSchema {
                     connection.rollback(probe);
                 }
                 missing.add(table.getKey() + " " + table.getValue() + " ("
-                        + e.getMessage().lines().findFirst().orElse("").strip() + ")");
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip() + ")");
             }
         }
         return missing;
@@ -154,8 +152,20 @@ public final class OutboxSchema {
         }
     }
 
+    private void run(SqlAction work) {
+        withConnection(connection -> {
+            work.run(connection);
+            return Boolean.TRUE;
+        });
+    }
+
     @FunctionalInterface
     private interface SqlFunction<T> {
         T apply(Connection connection) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface SqlAction {
+        void run(Connection connection) throws SQLException;
     }
 }

@@ -1,5 +1,7 @@
 package dev.outbox;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by a handler (or by the consumer while decoding) when a message can never be processed, whatever the
  * number of attempts: it is dead-lettered at once with this exception's message as the reason.
@@ -13,7 +15,7 @@ public class PoisonMessageException extends OutboxException {
         super(message);
     }
 
-    public PoisonMessageException(String message, Throwable cause) {
+    public PoisonMessageException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

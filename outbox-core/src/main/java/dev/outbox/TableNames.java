@@ -18,10 +18,10 @@ public final class TableNames {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
     private static final TableNames DEFAULTS = new TableNames(null, DEFAULT_PREFIX);
 
-    private final String schema;
+    private final @Nullable String schema;
     private final String prefix;
 
-    private TableNames(String schema, String prefix) {
+    private TableNames(@Nullable String schema, String prefix) {
         this.schema = schema;
         this.prefix = prefix;
     }

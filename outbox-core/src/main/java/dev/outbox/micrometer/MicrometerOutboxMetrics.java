@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters for an outbox and its relays (Micrometer is an optional dependency: add
@@ -69,11 +70,11 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
     private final Timer claim;
     private final Timer publish;
     private final Timer record;
-    private volatile OutboxStats stats;
+    private volatile @Nullable OutboxStats stats;
     private volatile long statsAt;
     private final String table;
     /** The admin behind the per-destination and per-origin gauges; null when built from a snapshot supplier. */
-    private final OutboxAdmin admin;
+    private final @Nullable OutboxAdmin admin;
     private final MultiGauge destinationPending;
     private final MultiGauge destinationAge;
     private final MultiGauge originDeadLetters;
@@ -93,7 +94,7 @@ public final class MicrometerOutboxMetrics implements OutboxListener {
     }
 
     private MicrometerOutboxMetrics(Supplier<OutboxStats> snapshot, String table, MeterRegistry registry,
-                                    OutboxAdmin admin) {
+                                    @Nullable OutboxAdmin admin) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.snapshot = Objects.requireNonNull(snapshot, "snapshot");
         this.table = table;

@@ -24,10 +24,10 @@ public final class DeadLetterPolicy {
 
     private final int maxAttempts;
     private final KeyAfterDeadLetter keyAfterDeadLetter;
-    private final UnaryOperator<String> destination;
+    private final @Nullable UnaryOperator<String> destination;
 
     private DeadLetterPolicy(int maxAttempts, KeyAfterDeadLetter keyAfterDeadLetter,
-                             UnaryOperator<String> destination) {
+                             @Nullable UnaryOperator<String> destination) {
         this.maxAttempts = maxAttempts;
         this.keyAfterDeadLetter = keyAfterDeadLetter;
         this.destination = destination;

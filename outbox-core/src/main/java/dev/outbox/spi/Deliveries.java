@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The decision every consumer binding makes for a delivery, in one place, so that no message can stop a binding:
@@ -138,7 +139,8 @@ public final class Deliveries {
         return true;
     }
 
-    private boolean unsettled(InboundMessage message, String reason, Throwable cause, DeadLetterSender deadLetters) {
+    private boolean unsettled(InboundMessage message, String reason, @Nullable Throwable cause,
+                              DeadLetterSender deadLetters) {
         int times = strike(message);
         if (times >= maxUnsettled) {
             return deadLetter(message, new ConsumeOutcome.DeadLettered(Reasons.text("not processed after " + times

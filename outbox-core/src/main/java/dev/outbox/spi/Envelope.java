@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The header names every adapter puts on the wire, and the one mapping between them and the message types, so
@@ -100,7 +101,7 @@ public final class Envelope {
         return text;
     }
 
-    private static void visit(HeaderVisitor visitor, String name, String value) {
+    private static void visit(HeaderVisitor visitor, String name, @Nullable String value) {
         if (value != null) {
             visitor.header(name, value);
         }
@@ -138,9 +139,9 @@ public final class Envelope {
      */
     public static Map<String, String> strippedDeadLetterHeaders(InboundMessage m, ConsumeOutcome.DeadLettered outcome) {
         Map<String, String> headers = new LinkedHashMap<>();
-        put(headers, MESSAGE_ID, Reasons.text(m.id(), STRIPPED_VALUE));
-        put(headers, TYPE, Reasons.text(m.type(), STRIPPED_VALUE));
-        put(headers, KEY, Reasons.text(m.key(), STRIPPED_VALUE));
+        put(headers, MESSAGE_ID, Reasons.textOrNull(m.id(), STRIPPED_VALUE));
+        put(headers, TYPE, Reasons.textOrNull(m.type(), STRIPPED_VALUE));
+        put(headers, KEY, Reasons.textOrNull(m.key(), STRIPPED_VALUE));
         headers.putAll(reasonHeaders(m, outcome));
         headers.put(ORIGINAL_DESTINATION, Reasons.text(m.destination(), STRIPPED_VALUE));
         headers.put(DEAD_LETTER_REASON, Reasons.text(outcome.reason() + " (sent without its payload of "
@@ -186,13 +187,13 @@ public final class Envelope {
                 deliveryAttempt);
     }
 
-    private static void put(Map<String, String> headers, String name, String value) {
+    private static void put(Map<String, String> headers, String name, @Nullable String value) {
         if (value != null) {
             headers.put(name, value);
         }
     }
 
-    private static Instant instant(String text) {
+    private static @Nullable Instant instant(@Nullable String text) {
         try {
             return text == null || text.length() > 64 ? null : Instant.parse(text);
         } catch (DateTimeParseException e) {

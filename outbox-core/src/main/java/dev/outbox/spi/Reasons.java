@@ -69,10 +69,7 @@ public final class Reasons {
      * {@code value} with every control character replaced by a space and cut to {@code max} characters (with an
      * ellipsis), so that it is valid in a text column, a broker header and an XML attribute.
      */
-    public static @Nullable String text(@Nullable String value, int max) {
-        if (value == null) {
-            return null;
-        }
+    public static String text(String value, int max) {
         StringBuilder out = new StringBuilder(Math.min(value.length(), max));
         for (int i = 0; i < value.length() && out.length() < max; ) {
             int c = value.codePointAt(i);
@@ -85,6 +82,11 @@ public final class Reasons {
             out.append('…');
         }
         return out.toString();
+    }
+
+    /** {@link #text} of {@code value}, or null when it is null. */
+    public static @Nullable String textOrNull(@Nullable String value, int max) {
+        return value == null ? null : text(value, max);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.outbox.spi;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How long to wait before the next attempt after a failure. Shared by the relay (publishing) and the idempotent
@@ -30,7 +31,7 @@ public interface RetryPolicy {
      * Exponential backoff with full jitter: a random wait between zero and {@code min(max, initial * 2^(n-1))},
      * which spreads retries of many messages (AWS Architecture Blog, "Exponential Backoff and Jitter").
      */
-    static RetryPolicy exponential(Duration initial, Duration max) {
+    static RetryPolicy exponential(@Nullable Duration initial, @Nullable Duration max) {
         if (initial == null || max == null || initial.compareTo(MIN_INITIAL) < 0 || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("RetryPolicy.exponential(" + initial + ", " + max
                     + "): initial must be at least 1 ms and max at least initial");

@@ -158,7 +158,7 @@ public abstract class IdempotentConsumerContract extends DatabaseContract {
     }
 
     @Test
-    void undecodablePayloadIsDeadLetteredWithoutCallingTheHandler() {
+    void undecodableOrNullPayloadIsDeadLetteredWithoutCallingTheHandler() {
         AtomicInteger calls = new AtomicInteger();
         IdempotentConsumer consumer = IdempotentConsumer.builder("typed").jdbi(db.jdbi()).tables(outbox.tables())
                 .handler(Order.class, (order, m, h) -> calls.incrementAndGet()).build();
@@ -169,6 +169,11 @@ public abstract class IdempotentConsumerContract extends DatabaseContract {
         assertThat(bad).isInstanceOfSatisfying(ConsumeOutcome.DeadLettered.class, d -> {
             assertThat(d.attempts()).isEqualTo(1);
             assertThat(d.reason()).contains("could not be decoded").contains(Order.class.getName());
+        });
+        ConsumeOutcome empty = consumer.process(message("null", "null"));
+        assertThat(empty).isInstanceOfSatisfying(ConsumeOutcome.DeadLettered.class, d -> {
+            assertThat(d.attempts()).isEqualTo(1);
+            assertThat(d.reason()).contains("is null").contains(Order.class.getName());
         });
         assertThat(calls).hasValue(1);
     }

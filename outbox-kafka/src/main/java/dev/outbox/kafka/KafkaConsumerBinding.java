@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Consumes Kafka topics into a {@link MessageProcessor} (an {@code IdempotentConsumer}), committing a record's offset
@@ -89,7 +90,7 @@ public final class KafkaConsumerBinding implements ConsumerBinding {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopping = new CountDownLatch(1);
-    private KafkaDeadLetters deadLetters;
+    private @Nullable KafkaDeadLetters deadLetters;
 
     private KafkaConsumerBinding(Builder b) {
         processor = b.processor;
@@ -164,17 +165,18 @@ public final class KafkaConsumerBinding implements ConsumerBinding {
         workers.forEach(KafkaWorker::stop);
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         for (KafkaWorker worker : workers) {
+            Thread thread = Objects.requireNonNull(worker.thread, "started workers have their thread");
             try {
-                worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-            if (worker.thread.isAlive()) {
-                log.warn("Kafka consumer {} did not stop within {}", worker.thread.getName(), closeTimeout);
+            if (thread.isAlive()) {
+                log.warn("Kafka consumer {} did not stop within {}", thread.getName(), closeTimeout);
             }
         }
-        deadLetters.close(closeTimeout);
+        Objects.requireNonNull(deadLetters, "started bindings have their dead-letter producer").close(closeTimeout);
         log.info("Stopped consuming Kafka topics {} as group {}", topics, groupId);
     }
 

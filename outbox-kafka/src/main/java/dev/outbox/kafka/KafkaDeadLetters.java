@@ -16,6 +16,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sends a consumer binding's dead letters to their dead-letter topics, each with the original key and value, the
@@ -75,7 +76,7 @@ final class KafkaDeadLetters {
     }
 
     /** Sends one record and waits for the ack; the failure, or null. */
-    private Throwable send(String topic, byte[] key, byte[] value, Map<String, String> headers) {
+    private @Nullable Throwable send(String topic, byte @Nullable [] key, byte[] value, Map<String, String> headers) {
         try {
             producer.send(new ProducerRecord<>(topic, null, null, key, value, KafkaEnvelope.headers(headers)))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -43,6 +43,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes outbox messages to Kafka with an idempotent producer and {@code acks=all}: a message is acked when
@@ -94,7 +95,7 @@ public final class KafkaPublisher implements MessagePublisher {
     private final Producer<byte[], byte[]> producer;
     private final Function<OutboundMessage, String> topics;
     private final Map<String, Object> adminConfig;
-    private Admin admin;
+    private @Nullable Admin admin;
 
     private KafkaPublisher(Producer<byte[], byte[]> producer, Function<OutboundMessage, String> topics,
                            Map<String, Object> adminConfig) {
@@ -167,7 +168,8 @@ public final class KafkaPublisher implements MessagePublisher {
      * errors it finds before sending, such as a metadata timeout), else null: the outcome then arrives in
      * {@code answers} at position {@code i}.
      */
-    private PublishResult send(OutboundMessage m, String topic, Answers answers, int i) {
+    /** Sends {@code m}; its result when known before {@code send} returned, else null (the callback sets it). */
+    private @Nullable PublishResult send(OutboundMessage m, String topic, Answers answers, int i) {
         byte[] key = m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null, key, m.payload(),
                 KafkaEnvelope.headers(m));
@@ -187,7 +189,7 @@ public final class KafkaPublisher implements MessagePublisher {
         private final Answers answers;
         private final int index;
         private boolean returned;
-        private PublishResult early;
+        private @Nullable PublishResult early;
 
         Sent(OutboundMessage message, String topic, Answers answers, int index) {
             this.message = message;
@@ -197,7 +199,7 @@ public final class KafkaPublisher implements MessagePublisher {
         }
 
         @Override
-        public synchronized void onCompletion(RecordMetadata metadata, Exception error) {
+        public synchronized void onCompletion(@Nullable RecordMetadata metadata, @Nullable Exception error) {
             PublishResult result = error == null ? PublishResult.acked(message.id()) : outcome(message, topic, error);
             if (returned) {
                 answers.set(index, result);
@@ -206,7 +208,7 @@ public final class KafkaPublisher implements MessagePublisher {
             }
         }
 
-        synchronized PublishResult returned() {
+        synchronized @Nullable PublishResult returned() {
             returned = true;
             return early;
         }
@@ -249,7 +251,7 @@ public final class KafkaPublisher implements MessagePublisher {
      * Why Kafka would refuse {@code topic} as a name, or null. Checked here because a producer asked for an invalid
      * topic keeps asking for it in every metadata request, and the errors stall its other topics.
      */
-    static String invalidTopic(String topic) {
+    static @Nullable String invalidTopic(@Nullable String topic) {
         if (topic != null && VALID_TOPICS.contains(topic)) {
             return null;
         }

@@ -21,6 +21,7 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One {@code KafkaConsumer} of a {@link KafkaConsumerBinding} and the thread that polls it; all its state is
@@ -44,7 +45,7 @@ final class KafkaWorker implements Runnable, ConsumerRebalanceListener {
     private final Map<TopicPartition, Long> pausedUntil = new HashMap<>();
     private final Map<TopicPartition, long[]> redeliveries = new HashMap<>();
     private volatile boolean stopping;
-    Thread thread;
+    @Nullable Thread thread;
 
     KafkaWorker(KafkaConsumer<byte[], byte[]> consumer, List<String> topics, Deliveries deliveries,
                 KafkaDeadLetters deadLetters, Duration retryDelay, Duration closeTimeout, CountDownLatch stopped) {
@@ -73,17 +74,17 @@ final class KafkaWorker implements Runnable, ConsumerRebalanceListener {
                     commit();
                 } catch (WakeupException | InterruptException e) {
                     if (!stopping) {
-                        log.warn("Kafka consumer {} was interrupted; going on", thread.getName());
+                        log.warn("Kafka consumer {} was interrupted; going on", Thread.currentThread().getName());
                     }
                 } catch (KafkaException e) {
-                    log.warn("Kafka consumer {} failed; retrying in {}: {}", thread.getName(), retryDelay,
-                            e.toString());
+                    log.warn("Kafka consumer {} failed; retrying in {}: {}", Thread.currentThread().getName(),
+                            retryDelay, e.toString());
                     pause(retryDelay);
                 } catch (RuntimeException | Error e) {
                     // Nothing a record carries gets here (Deliveries settles everything); this is a bug or a
                     // broken client. The thread goes on: the uncommitted records are polled again.
-                    log.error("Kafka consumer {} failed unexpectedly; retrying in {}", thread.getName(), retryDelay,
-                            e);
+                    log.error("Kafka consumer {} failed unexpectedly; retrying in {}", Thread.currentThread().getName(),
+                            retryDelay, e);
                     pause(retryDelay);
                 }
             }
@@ -92,7 +93,7 @@ final class KafkaWorker implements Runnable, ConsumerRebalanceListener {
                 commit();
             } catch (RuntimeException e) {
                 log.warn("Final offset commit of {} failed; its last records will be redelivered: {}",
-                        thread.getName(), e.toString());
+                        Thread.currentThread().getName(), e.toString());
             }
             consumer.close(closeTimeout);
         }
@@ -179,7 +180,7 @@ final class KafkaWorker implements Runnable, ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        log.debug("{} assigned {}", thread.getName(), partitions);
+        log.debug("{} assigned {}", Thread.currentThread().getName(), partitions);
     }
 
     /** Partitions lost without a clean revocation may already belong to another member: commit nothing. */

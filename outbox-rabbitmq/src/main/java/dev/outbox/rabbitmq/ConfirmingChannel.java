@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One channel in confirm mode with the bookkeeping of its unconfirmed messages: acks complete them (one or many at
@@ -95,7 +96,7 @@ final class ConfirmingChannel {
         }
     }
 
-    private void confirm(long tag, boolean multiple, String nack) {
+    private void confirm(long tag, boolean multiple, @Nullable String nack) {
         List<Map.Entry<Long, Pending>> done = new ArrayList<>(multiple ? pending.headMap(tag, true).entrySet()
                 : pending.containsKey(tag) ? List.of(Map.entry(tag, pending.get(tag))) : List.of());
         for (Map.Entry<Long, Pending> e : done) {
@@ -143,11 +144,11 @@ final class ConfirmingChannel {
     }
 
     /** What a channel error blames: messages for one exchange, or of one body size. */
-    private record Culprit(String exchange, long size, String reason) {
+    private record Culprit(@Nullable String exchange, long size, String reason) {
         private static final Pattern EXCHANGE = Pattern.compile("exchange '([^']*)'");
         private static final Pattern SIZE = Pattern.compile("message size (\\d+)");
 
-        static Culprit of(ShutdownSignalException cause) {
+        static @Nullable Culprit of(ShutdownSignalException cause) {
             if (!(cause.getReason() instanceof AMQP.Channel.Close close)) {
                 return null;
             }
@@ -179,7 +180,7 @@ final class ConfirmingChannel {
         private final String exchange;
         private final long size;
         private final CompletableFuture<PublishResult> result;
-        private volatile String unroutable;
+        private volatile @Nullable String unroutable;
 
         Pending(UUID id, String exchange, long size, CompletableFuture<PublishResult> result) {
             this.id = id;

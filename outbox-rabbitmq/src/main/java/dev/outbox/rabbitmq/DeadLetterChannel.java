@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The channel a consumer binding publishes dead letters on: confirms, mandatory, one message at a time. A channel
@@ -19,8 +20,8 @@ final class DeadLetterChannel implements AutoCloseable {
 
     private final Connection connection;
     private final Duration timeout;
-    private Channel channel;
-    private volatile String returned;
+    private @Nullable Channel channel;
+    private volatile @Nullable String returned;
 
     DeadLetterChannel(Connection connection, Duration timeout) {
         this.connection = connection;
@@ -28,7 +29,8 @@ final class DeadLetterChannel implements AutoCloseable {
     }
 
     /** Publishes and waits for the confirm; the failure (refused, unroutable, no confirm), or null. */
-    synchronized Exception publish(String exchange, String routingKey, AMQP.BasicProperties props, byte[] body) {
+    synchronized @Nullable Exception publish(String exchange, String routingKey, AMQP.BasicProperties props,
+                                             byte[] body) {
         try {
             Channel open = open();
             returned = null;

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Whether an exchange exists, asked once (a passive declare on a throwaway channel) and remembered: a publish to a
@@ -50,7 +51,7 @@ final class ExchangeCheck {
         known.remove(exchange);
     }
 
-    private Boolean ask(String exchange) {
+    private @Nullable Boolean ask(String exchange) {
         Channel channel = null;
         try {
             channel = connection.createChannel();

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Consumes a RabbitMQ queue into a {@link MessageProcessor} (an {@code IdempotentConsumer}) with manual acks: a
@@ -68,7 +69,7 @@ public final class RabbitConsumerBinding implements ConsumerBinding {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopping = new CountDownLatch(1);
-    private DeadLetterChannel deadLetters;
+    private final DeadLetterChannel deadLetters;
 
     private RabbitConsumerBinding(Builder b) {
         connection = b.connection;
@@ -80,6 +81,7 @@ public final class RabbitConsumerBinding implements ConsumerBinding {
         retryDelay = b.retryDelay;
         closeTimeout = b.closeTimeout;
         deliveries = Deliveries.of(b.processor);
+        deadLetters = new DeadLetterChannel(connection, closeTimeout);
     }
 
     public static Builder builder(Connection connection, String queue, MessageProcessor processor) {
@@ -97,7 +99,6 @@ public final class RabbitConsumerBinding implements ConsumerBinding {
             throw new IllegalStateException("RabbitConsumerBinding for " + queue + " was already started");
         }
         try {
-            deadLetters = new DeadLetterChannel(connection, closeTimeout);
             for (int i = 0; i < consumers; i++) {
                 Channel channel = connection.createChannel();
                 channel.basicQos(prefetch);
@@ -161,7 +162,7 @@ public final class RabbitConsumerBinding implements ConsumerBinding {
             return false;
         }
         Exception again = deadLetters.publish(deadLetterExchange, queue, RabbitEnvelope.properties(
-                Envelope.strippedDeadLetterHeaders(m, dead), Reasons.text(m.id(), 1024), null, null, null,
+                Envelope.strippedDeadLetterHeaders(m, dead), Reasons.textOrNull(m.id(), 1024), null, null, null,
                 original.getTimestamp()), new byte[0]);
         if (again != null) {
             log.warn("Dead letter {} was refused by exchange {} even without its body: {}", Reasons.forLog(m.id()),
@@ -229,7 +230,7 @@ public final class RabbitConsumerBinding implements ConsumerBinding {
         private final MessageProcessor processor;
         private int prefetch = DEFAULT_PREFETCH;
         private int consumers = 1;
-        private String deadLetterExchange;
+        private @Nullable String deadLetterExchange;
         private Duration retryDelay = DEFAULT_RETRY_DELAY;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 

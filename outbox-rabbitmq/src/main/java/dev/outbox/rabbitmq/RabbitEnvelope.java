@@ -10,6 +10,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The envelope on AMQP. A published message carries the fields AMQP has properties for as properties
@@ -71,8 +72,9 @@ final class RabbitEnvelope {
      * @throws IllegalArgumentException when a header name is longer than 255 bytes of UTF-8, which AMQP cannot
      *     carry
      */
-    static AMQP.BasicProperties properties(Map<String, String> headers, String id, String correlationId,
-                                           String type, String contentType, Date timestamp) {
+    static AMQP.BasicProperties properties(Map<String, String> headers, @Nullable String id,
+                                           @Nullable String correlationId, @Nullable String type,
+                                           @Nullable String contentType, @Nullable Date timestamp) {
         headers.keySet().forEach(RabbitEnvelope::headerName);
         return new AMQP.BasicProperties.Builder()
                 .deliveryMode(PERSISTENT)
@@ -95,7 +97,7 @@ final class RabbitEnvelope {
     }
 
     /** {@code value} when it fits an AMQP short string, else null. */
-    private static String shortString(String value) {
+    private static @Nullable String shortString(@Nullable String value) {
         return value == null || utf8Length(value) > SHORT_STRING ? null : value;
     }
 

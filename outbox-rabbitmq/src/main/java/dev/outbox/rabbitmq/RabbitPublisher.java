@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes outbox messages to RabbitMQ with publisher confirms: a message is acked only when the broker confirmed
@@ -114,7 +115,8 @@ public final class RabbitPublisher implements MessagePublisher {
         try {
             props = RabbitEnvelope.properties(m);
         } catch (IllegalArgumentException e) {
-            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), e.getMessage(), e));
+            return CompletableFuture.completedFuture(PublishResult.rejected(m.id(), String.valueOf(e.getMessage()),
+                    e));
         }
         return channel.publish(m.id(), to, props, m.payload());
     }
@@ -156,13 +158,13 @@ public final class RabbitPublisher implements MessagePublisher {
 
     /** Configures a {@link RabbitPublisher}. */
     public static final class Builder {
-        private final ConnectionFactory factory;
-        private final Connection connection;
+        private final @Nullable ConnectionFactory factory;
+        private final @Nullable Connection connection;
         private Function<OutboundMessage, RabbitDestination> destinations = RabbitPublisher::defaultDestination;
         private int channels = DEFAULT_CHANNELS;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
 
-        private Builder(ConnectionFactory factory, Connection connection) {
+        private Builder(@Nullable ConnectionFactory factory, @Nullable Connection connection) {
             this.factory = factory;
             this.connection = connection;
         }
@@ -202,7 +204,8 @@ public final class RabbitPublisher implements MessagePublisher {
             Connection open = connection;
             try {
                 if (open == null) {
-                    open = factory.newConnection("outbox-publisher");
+                    // builder(factory) is the only way to leave the connection unset.
+                    open = Objects.requireNonNull(factory, "factory").newConnection("outbox-publisher");
                 }
                 return new RabbitPublisher(this, open, connection == null);
             } catch (IOException | TimeoutException e) {

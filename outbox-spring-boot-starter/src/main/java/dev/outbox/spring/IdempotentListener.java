@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An idempotent consumer behind Spring's own listeners, for teams that keep {@code @KafkaListener} or
@@ -120,7 +121,7 @@ public final class IdempotentListener {
                     headers, Math.max(1, attempt)));
         }
 
-        private static void putIfSet(Map<String, String> headers, String name, String value) {
+        private static void putIfSet(Map<String, String> headers, String name, @Nullable String value) {
             if (value != null) {
                 headers.putIfAbsent(name, value);
             }

@@ -32,6 +32,7 @@ import org.springframework.core.io.ResourceLoader;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.util.ClassUtils;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outbox on the application's {@code DataSource}: the writer joining Spring transactions, the schema brought up
@@ -138,7 +139,7 @@ public class OutboxAutoConfiguration {
 
     /** Jackson 3, in a class of its own: loaded only where it is on the class path. */
     private static final class Jackson3 {
-        static PayloadCodec codec(ListableBeanFactory beans) {
+        static @Nullable PayloadCodec codec(ListableBeanFactory beans) {
             tools.jackson.databind.json.JsonMapper mapper = beans
                     .getBeanProvider(tools.jackson.databind.json.JsonMapper.class).getIfUnique();
             return mapper == null ? null : Jackson3Codec.using(mapper);

@@ -6,6 +6,7 @@ import dev.outbox.spi.RetryPolicy;
 import dev.outbox.spi.TraceContextPropagator;
 import javax.sql.DataSource;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes idempotent consumers that run in Spring transactions and take their settings from {@code outbox.consumer.*}
@@ -31,10 +32,10 @@ public final class OutboxConsumers {
     private final SpringConsumerTransactions transactions;
     private final OutboxProperties properties;
     private final PayloadCodec codec;
-    private final TraceContextPropagator tracing;
+    private final @Nullable TraceContextPropagator tracing;
 
     OutboxConsumers(DataSource dataSource, PlatformTransactionManager transactionManager, OutboxProperties properties,
-                    PayloadCodec codec, TraceContextPropagator tracing) {
+                    PayloadCodec codec, @Nullable TraceContextPropagator tracing) {
         this.tracing = tracing;
         this.dataSource = dataSource;
         this.transactions = new SpringConsumerTransactions(transactionManager, dataSource);

@@ -17,7 +17,7 @@ final class OutboxFlywayMigration implements JavaMigration {
     /** The outbox's Flyway scans no location: its migrations are these, not the application's scripts. */
     static final ResourceProvider NO_SCRIPTS = new ResourceProvider() {
         @Override
-        public LoadableResource getResource(String name) {
+        public @Nullable LoadableResource getResource(String name) {
             return null;
         }
 

@@ -9,6 +9,7 @@ import liquibase.exception.CustomChangeException;
 import liquibase.exception.SetupException;
 import liquibase.exception.ValidationErrors;
 import liquibase.resource.ResourceAccessor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One version of the outbox schema as a Liquibase change, rendered for the table prefix and schema given as
@@ -17,9 +18,9 @@ import liquibase.resource.ResourceAccessor;
  * <p>Liquibase creates one instance per change set execution; not shared between threads.
  */
 public final class OutboxLiquibaseChange implements CustomTaskChange {
-    private String version;
+    private @Nullable String version;
     private String tablePrefix = TableNames.DEFAULT_PREFIX;
-    private String tableSchema;
+    private @Nullable String tableSchema;
 
     public void setVersion(String version) {
         this.version = version;
@@ -37,8 +38,9 @@ public final class OutboxLiquibaseChange implements CustomTaskChange {
     public void execute(Database database) throws CustomChangeException {
         TableNames tables = TableNames.defaults().withPrefix(unset(tablePrefix) ? TableNames.DEFAULT_PREFIX
                 : tablePrefix);
-        if (!unset(tableSchema)) {
-            tables = tables.inSchema(tableSchema);
+        String schema = tableSchema;
+        if (schema != null && !unset(schema)) {
+            tables = tables.inSchema(schema);
         }
         try {
             OutboxSchema.migrate(((JdbcConnection) database.getConnection()).getUnderlyingConnection(), tables,
@@ -49,7 +51,7 @@ public final class OutboxLiquibaseChange implements CustomTaskChange {
     }
 
     /** Blank, or a change-log parameter nobody set. */
-    private static boolean unset(String value) {
+    private static boolean unset(@Nullable String value) {
         return value == null || value.isBlank() || value.startsWith("${");
     }
 

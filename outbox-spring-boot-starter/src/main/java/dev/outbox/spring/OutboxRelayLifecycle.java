@@ -24,7 +24,7 @@ public final class OutboxRelayLifecycle implements SmartLifecycle {
     private final List<MessagePublisher> publishers;
     private final OutboxProperties properties;
     private final List<OutboxListener> listeners;
-    private volatile OutboxRelay relay;
+    private volatile @Nullable OutboxRelay relay;
 
     OutboxRelayLifecycle(Outbox outbox, List<MessagePublisher> publishers, OutboxProperties properties,
                          List<OutboxListener> listeners) {

@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Brings the outbox tables up to date at startup, before the {@link Outbox} bean exists, in the way
@@ -32,7 +33,7 @@ final class OutboxSchemaInitializer implements InitializingBean {
     }
 
     /** The mode in effect: AUTO resolved by what is on the class path. */
-    static OutboxProperties.SchemaMode resolve(OutboxProperties.SchemaMode mode, ClassLoader classLoader) {
+    static OutboxProperties.SchemaMode resolve(OutboxProperties.SchemaMode mode, @Nullable ClassLoader classLoader) {
         if (mode != OutboxProperties.SchemaMode.AUTO) {
             return mode;
         }

@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names the {@code outbox.*} property behind a value the library rejects. The builders name their own setting
@@ -56,7 +57,7 @@ final class PropertyErrors {
      * The property, relative to {@code outbox.}, for the setting named at the start of {@code message}; null when
      * the message names none.
      */
-    static String property(String section, String message) {
+    static @Nullable String property(String section, @Nullable String message) {
         Matcher m = SETTING.matcher(message == null ? "" : message);
         if (!m.find()) {
             return null;

@@ -31,6 +31,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+import org.jspecify.annotations.Nullable;
 
 // Longer than most files: a third of it is the builder's documented options; the rest is the receive loop with
 // its visibility bookkeeping, which reads best in one place.
@@ -79,7 +80,7 @@ public final class SqsConsumerBinding implements ConsumerBinding {
     private final Duration retryDelay;
     private final Duration closeTimeout;
     private final int maxMessageBytes;
-    private final String configuredDeadLetterQueueUrl;
+    private final @Nullable String configuredDeadLetterQueueUrl;
     private final Deliveries deliveries;
     private final boolean fifo;
     private final List<Thread> pollers = new ArrayList<>();
@@ -89,9 +90,10 @@ public final class SqsConsumerBinding implements ConsumerBinding {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
-    private ScheduledExecutorService extender;
-    private String deadLetterQueueUrl;
-    private SqsDeadLetters deadLetters;
+    // Set by start(), before any message is received.
+    private @Nullable ScheduledExecutorService extender;
+    private @Nullable String deadLetterQueueUrl;
+    private @Nullable SqsDeadLetters deadLetters;
 
     private SqsConsumerBinding(Builder b) {
         sqs = b.sqs;
@@ -177,7 +179,7 @@ public final class SqsConsumerBinding implements ConsumerBinding {
     }
 
     /** One long poll; null when it failed or was cancelled. */
-    private List<Message> receive() {
+    private @Nullable List<Message> receive() {
         CompletableFuture<ReceiveMessageResponse> receive = sqs.receiveMessage(r -> r
                 .queueUrl(queueUrl)
                 .maxNumberOfMessages(maxMessages)
@@ -233,7 +235,8 @@ public final class SqsConsumerBinding implements ConsumerBinding {
     private boolean process(Message received) {
         return deliveries.settle(() -> SqsEnvelope.inbound(queueUrl, received), queueUrl,
                 received.body() == null ? new byte[0] : received.body().getBytes(StandardCharsets.UTF_8),
-                SqsEnvelope.rawHeaders(received), (message, dead) -> deadLetters.send(received, message, dead));
+                SqsEnvelope.rawHeaders(received),
+                (message, dead) -> Objects.requireNonNull(deadLetters).send(received, message, dead));
     }
 
     private void delete(List<Message> messages) {
@@ -307,7 +310,7 @@ public final class SqsConsumerBinding implements ConsumerBinding {
                 break;
             }
         }
-        extender.shutdownNow();
+        Objects.requireNonNull(extender).shutdownNow();
         log.info("Stopped consuming SQS queue {}", queueUrl);
     }
 
@@ -337,8 +340,7 @@ public final class SqsConsumerBinding implements ConsumerBinding {
         private Duration visibilityTimeout = DEFAULT_VISIBILITY_TIMEOUT;
         private Duration retryDelay = DEFAULT_RETRY_DELAY;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-        private String deadLetterQueueUrl;
-    private SqsDeadLetters deadLetters;
+        private @Nullable String deadLetterQueueUrl;
 
         private Builder(SqsAsyncClient sqs, String queueUrl, MessageProcessor processor) {
             this.sqs = Objects.requireNonNull(sqs, "sqs");

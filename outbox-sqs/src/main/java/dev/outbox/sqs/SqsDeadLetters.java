@@ -11,6 +11,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sends a consumer binding's dead letters to its dead-letter queue with the original body and the reason
@@ -63,7 +64,7 @@ final class SqsDeadLetters {
     }
 
     /** Sends one message to the dead-letter queue; the failure, or null. */
-    private Throwable send(Message received, SqsEnvelope.Encoded encoded) {
+    private @Nullable Throwable send(Message received, SqsEnvelope.Encoded encoded) {
         String group = received.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
         try {
             sqs.sendMessage(r -> {

@@ -19,6 +19,7 @@ import java.util.Objects;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The envelope as SQS message attributes, packed to stay well inside SQS's limit of 10 attributes per message:
@@ -180,7 +181,7 @@ final class SqsEnvelope {
     }
 
     /** The payload as text when it is UTF-8 made only of characters SQS allows in a body, else null. */
-    private static String text(byte[] payload) {
+    private static @Nullable String text(byte[] payload) {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
