@@ -222,11 +222,15 @@ public final class OutboxRelay implements AutoCloseable {
             return;
         }
         runtime.removeOnCommit(wakeUp);
-        // Set by start(), which ran: started is true.
-        Objects.requireNonNull(lanes).stop(timeout);
-        Objects.requireNonNull(timer).shutdownNow();
-        if (leases != null) {
-            Objects.requireNonNull(housekeeping).release(leases, settings.leaseTimeout());
+        // Null where start() failed before setting them up (e.g. the schema check).
+        if (lanes != null) {
+            lanes.stop(timeout);
+        }
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        if (leases != null && housekeeping != null) {
+            housekeeping.release(leases, settings.leaseTimeout());
         }
         if (listener != null) {
             listener.stop();

@@ -81,7 +81,7 @@ public final class DeadLetterStore {
                 ps.setString(2, e.origin());
                 ps.setInt(3, e.attempts());
                 ps.setString(4, truncate(Reasons.text(e.error(), MAX_ERROR)));
-                Sql.setNullable(ps, 5, Reasons.text(e.errorClass(), MAX_ERROR_CLASS));
+                Sql.setNullable(ps, 5, Reasons.textOrNull(e.errorClass(), MAX_ERROR_CLASS));
                 dialect.setInstant(ps, 6, e.failedAt());
                 ps.setBoolean(7, e.blocksKey());
                 bindMessage(ps, 8, e.message());

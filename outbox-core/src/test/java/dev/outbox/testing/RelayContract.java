@@ -1,6 +1,7 @@
 package dev.outbox.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -620,6 +621,7 @@ public abstract class RelayContract extends DatabaseContract {
             assertThatThrownBy(tooMany::start).isInstanceOf(OutboxConfigurationException.class)
                     .hasMessageContaining("maximumPoolSize=3").hasMessageContaining("maxInFlightBatches")
                     .hasMessageContaining("dataSource(");
+            assertThatCode(tooMany::close).as("closing a relay whose start failed").doesNotThrowAnyException();
 
             UUID id = write(1, i -> message("own-pool")).get(0);
             ScriptedPublisher publisher = ScriptedPublisher.acking();

@@ -165,7 +165,10 @@ public final class KafkaConsumerBinding implements ConsumerBinding {
         workers.forEach(KafkaWorker::stop);
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         for (KafkaWorker worker : workers) {
-            Thread thread = Objects.requireNonNull(worker.thread, "started workers have their thread");
+            Thread thread = worker.thread;
+            if (thread == null) {
+                continue;
+            }
             try {
                 thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
@@ -176,7 +179,9 @@ public final class KafkaConsumerBinding implements ConsumerBinding {
                 log.warn("Kafka consumer {} did not stop within {}", thread.getName(), closeTimeout);
             }
         }
-        Objects.requireNonNull(deadLetters, "started bindings have their dead-letter producer").close(closeTimeout);
+        if (deadLetters != null) {
+            deadLetters.close(closeTimeout);
+        }
         log.info("Stopped consuming Kafka topics {} as group {}", topics, groupId);
     }
 

@@ -310,7 +310,9 @@ public final class SqsConsumerBinding implements ConsumerBinding {
                 break;
             }
         }
-        Objects.requireNonNull(extender).shutdownNow();
+        if (extender != null) {
+            extender.shutdownNow();
+        }
         log.info("Stopped consuming SQS queue {}", queueUrl);
     }
 

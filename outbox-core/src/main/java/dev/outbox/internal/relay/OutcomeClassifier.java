@@ -83,7 +83,7 @@ public final class OutcomeClassifier {
                         retries, dead, anomalies);
             } else if (result instanceof PublishResult.Rejected r) {
                 dead.add(new BatchOutcome.Retry(claimed, attempts, "rejected by the broker: "
-                        + Reasons.text(r.reason(), Reasons.MAX_REASON)
+                        + Reasons.text(String.valueOf(r.reason()), Reasons.MAX_REASON)
                         + (r.cause() == null ? "" : " (" + describe(r.cause()) + ")"),
                         r.cause() == null ? null : errorClass(r.cause()), r.cause(), now));
             }
