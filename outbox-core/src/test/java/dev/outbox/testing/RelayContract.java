@@ -112,6 +112,25 @@ public abstract class RelayContract extends DatabaseContract {
     }
 
     @Test
+    void aMessageWhoseTransactionCommitsAfterLaterOnesWereClaimedIsPublished() throws SQLException {
+        ScriptedPublisher publisher = ScriptedPublisher.acking();
+        started(relay(publisher));
+        try (Connection late = db.connection()) {
+            late.setAutoCommit(false);
+            UUID lateId = outbox.write(late, message("late").build());
+            for (int round = 0; round < 3; round++) {
+                List<UUID> later = write(50, i -> message("k" + i));
+                await().atMost(WAIT).until(() -> ackedIds(publisher).containsAll(later));
+            }
+            // Claims now start above the late message's available_at (it was written first).
+            late.commit();
+            outbox.committed();
+            await().atMost(WAIT).until(() -> ackedIds(publisher).contains(lateId));
+        }
+        assertThat(pending()).isZero();
+    }
+
+    @Test
     void failedPublishIsRetriedAfterBackoffThenDeleted() throws SQLException {
         UUID id = write(1, i -> message("k")).get(0);
         ScriptedPublisher publisher = new ScriptedPublisher((m, n) -> n <= 2

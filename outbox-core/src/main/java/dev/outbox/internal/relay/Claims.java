@@ -26,11 +26,13 @@ public final class Claims {
     private final RelaySettings settings;
     private final PartitionLeases leases;
     private final boolean blockKeys;
+    private final ClaimFloor floor;
 
     public Claims(Database database, RelaySettings settings, PartitionLeases leases) {
         this.database = database;
         this.settings = settings;
         this.leases = leases;
+        this.floor = new ClaimFloor(settings.maxPoll(), System.nanoTime());
         this.blockKeys = settings.ordering() == Ordering.BY_KEY
                 && settings.deadLetterPolicy().keyAfterDeadLetter() == DeadLetterPolicy.KeyAfterDeadLetter.BLOCK;
     }
@@ -53,11 +55,17 @@ public final class Claims {
             Connection c = lease.connection();
             Stores stores = database.stores(c);
             String preamble = stores.dialect().beginClaim(c, settings.leaseTimeout());
-            List<Claimed> batch = owned == null
-                    ? stores.relay().claim(c, preamble, limits, now)
-                    : stores.relay().claimHeads(c, preamble, owned, blockKeys ? stores.deadLetters()::blockedKeys
-                            : connection -> Set.of(), limits, rows * SCAN_FACTOR,
-                            !settings.retention().isZero(), now);
+            List<Claimed> batch;
+            if (owned == null) {
+                Instant from = floor.from(System.nanoTime());
+                batch = stores.relay().claim(c, preamble, limits, from, now);
+                if (!batch.isEmpty()) {
+                    floor.found(from, batch.get(0).message().availableAt());
+                }
+            } else {
+                batch = stores.relay().claimHeads(c, preamble, owned, blockKeys ? stores.deadLetters()::blockedKeys
+                        : connection -> Set.of(), limits, rows * SCAN_FACTOR, !settings.retention().isZero(), now);
+            }
             Claim claim = new Claim(lease, batch, System.nanoTime() - start);
             if (batch.isEmpty()) {
                 claim.take();

@@ -62,15 +62,18 @@ public final class RelayStore {
     }
 
     /**
-     * Claims available messages, oldest availability first, skipping rows others hold, up to {@code limits}.
-     * Rows beyond the byte budget may stay locked until the claim ends; they are claimed by a later batch.
-     * {@code preamble} (see {@link Dialect#beginClaim}) is sent with the query.
+     * Claims available messages, oldest availability first from {@code from} on, skipping rows others hold, up to
+     * {@code limits}. Rows beyond the byte budget may stay locked until the claim ends; they are claimed by a later
+     * batch. {@code preamble} (see {@link Dialect#beginClaim}) is sent with the query.
      */
-    public List<Claimed> claim(Connection c, String preamble, Limits limits, Instant now) throws SQLException {
+    public List<Claimed> claim(Connection c, String preamble, Limits limits, Instant from, Instant now)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(preamble + "SELECT " + claimColumns(limits) + " FROM " + table
-                + " WHERE available_at <= ? ORDER BY available_at" + dialect.limit() + dialect.skipLocked())) {
-            dialect.setInstant(ps, 1, now);
-            ps.setInt(2, limits.rows());
+                + " WHERE available_at >= ? AND available_at <= ? ORDER BY available_at" + dialect.limit()
+                + dialect.skipLocked())) {
+            dialect.setInstant(ps, 1, from);
+            dialect.setInstant(ps, 2, now);
+            ps.setInt(3, limits.rows());
             return readClaims(c, ps, limits);
         }
     }
