@@ -1,11 +1,11 @@
 package dev.outbox.spring;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.jspecify.annotations.Nullable;
 
@@ -20,13 +20,13 @@ final class PropertyErrors {
     private static final Pattern SETTING = Pattern.compile(
             "^(Outbox|OutboxRelay|IdempotentConsumer)\\.builder\\([^)]*\\)\\.(\\w+)"
                     + "|^TableNames\\.(\\w+)|^RetryPolicy\\.exponential|^DeadLetterPolicy\\.afterAttempts");
-    /** Settings whose property is not the setting's own name, relative to their section. */
+    /** Settings whose property is not the setting's own name: their bean path relative to their section. */
     private static final Map<String, String> RENAMED = Map.of(
             "relayId", "id",
-            "TableNames.prefix", "table-prefix",
-            "TableNames.schema", "table-schema",
+            "TableNames.prefix", "tablePrefix",
+            "TableNames.schema", "tableSchema",
             "RetryPolicy.exponential", "retry",
-            "DeadLetterPolicy.afterAttempts", "dead-letter.max-attempts");
+            "DeadLetterPolicy.afterAttempts", "deadLetter.maxAttempts");
 
     private PropertyErrors() {
     }
@@ -40,14 +40,14 @@ final class PropertyErrors {
         try {
             return settings.get();
         } catch (IllegalArgumentException e) {
-            String property = property(section, e.getMessage());
+            String path = beanPath(section, e.getMessage());
             BeanWrapperImpl bean = new BeanWrapperImpl(properties);
-            String path = property == null ? null : beanPath(property);
             if (path == null || !bean.isReadableProperty(path)) {
                 throw e;
             }
             InvalidConfigurationPropertyValueException named = new InvalidConfigurationPropertyValueException(
-                    "outbox." + property, bean.getPropertyValue(path), e.getMessage());
+                    "outbox." + DataObjectPropertyName.toDashedForm(path), bean.getPropertyValue(path),
+                    e.getMessage());
             named.addSuppressed(e);
             throw named;
         }
@@ -58,41 +58,20 @@ final class PropertyErrors {
      * the message names none.
      */
     static @Nullable String property(String section, @Nullable String message) {
+        String path = beanPath(section, message);
+        return path == null ? null : DataObjectPropertyName.toDashedForm(path);
+    }
+
+    /** The setting named at the start of {@code message} as a bean path of {@link OutboxProperties}, or null. */
+    private static @Nullable String beanPath(String section, @Nullable String message) {
         Matcher m = SETTING.matcher(message == null ? "" : message);
         if (!m.find()) {
             return null;
         }
         String setting = m.group(2) != null ? m.group(2)
                 : m.group(3) != null ? "TableNames." + m.group(3) : m.group();
-        String relative = RENAMED.getOrDefault(setting, kebab(setting));
+        String relative = RENAMED.getOrDefault(setting, setting);
         boolean global = m.group(3) != null || "Outbox".equals(m.group(1));
         return global || section.isEmpty() ? relative : section + "." + relative;
-    }
-
-    /** {@code relay.batch-size} as a bean path of {@link OutboxProperties}: {@code relay.batchSize}. */
-    private static String beanPath(String property) {
-        StringBuilder path = new StringBuilder();
-        for (String part : property.split("\\.")) {
-            path.append(path.length() == 0 ? "" : ".").append(camel(part));
-        }
-        return path.toString();
-    }
-
-    private static String kebab(String camel) {
-        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
-    }
-
-    private static String camel(String kebab) {
-        StringBuilder out = new StringBuilder(kebab.length());
-        boolean upper = false;
-        for (char c : kebab.toCharArray()) {
-            if (c == '-') {
-                upper = true;
-            } else {
-                out.append(upper ? Character.toUpperCase(c) : c);
-                upper = false;
-            }
-        }
-        return out.toString();
     }
 }
